@@ -1,0 +1,107 @@
+"""Account commands: token issue, rotation, revocation and password changes."""
+
+from dataclasses import dataclass
+
+from django.contrib.auth import authenticate
+from django.contrib.auth.password_validation import validate_password
+from django.db import transaction
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.settings import api_settings
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.utils import get_md5_hash_password
+
+from accounts.models import User
+from scheduler.exceptions import AuthenticationFailed
+
+INVALID_CREDENTIALS = "No active account found with the given credentials."
+INVALID_TOKEN = "Token is invalid, expired or revoked."
+
+
+@dataclass(frozen=True)
+class TokenPair:
+    access: str
+    refresh: str
+
+    @property
+    def expires_in(self) -> int:
+        return int(api_settings.ACCESS_TOKEN_LIFETIME.total_seconds())
+
+
+def issue_tokens(*, user: User) -> TokenPair:
+    """A new refresh token (recorded as outstanding) and its access token."""
+    refresh = RefreshToken.for_user(user)
+    return TokenPair(access=str(refresh.access_token), refresh=str(refresh))
+
+
+def login(*, request, email: str, password: str) -> TokenPair:
+    """Check email and password; the same error whether or not the email exists."""
+    user = authenticate(request=request, email=email, password=password)
+    if user is None:
+        raise AuthenticationFailed(INVALID_CREDENTIALS, code="invalid_credentials")
+    return issue_tokens(user=user)
+
+
+def _decode_refresh(raw: str) -> RefreshToken:
+    try:
+        return RefreshToken(raw)
+    except TokenError as exc:
+        raise AuthenticationFailed(INVALID_TOKEN, code="token_not_valid") from exc
+
+
+@transaction.atomic
+def rotate_refresh_token(*, raw: str) -> TokenPair:
+    """Exchange a refresh token for a new pair; the old one is blacklisted in the same transaction.
+
+    The outstanding-token row is locked first, so two simultaneous refreshes with one token serialise
+    and only the first succeeds (simplejwt 5.5.1 lets both through, upstream #985). A deleted or
+    deactivated user, or one whose password changed since the token was issued, gets 401 (upstream #860).
+    """
+    token = _decode_refresh(raw)
+    outstanding = (
+        OutstandingToken.objects.select_for_update(of=("self",))
+        .filter(jti=token[api_settings.JTI_CLAIM])
+        .order_by("pk")
+        .first()
+    )
+    if outstanding is None or BlacklistedToken.objects.filter(token=outstanding).exists():
+        raise AuthenticationFailed(INVALID_TOKEN, code="token_not_valid")
+    user = User.objects.filter(pk=token.get(api_settings.USER_ID_CLAIM)).first()
+    if user is None or not user.is_active or not _password_claim_matches(token, user):
+        raise AuthenticationFailed(INVALID_TOKEN, code="token_not_valid")
+    BlacklistedToken.objects.create(token=outstanding)
+    return issue_tokens(user=user)
+
+
+def _password_claim_matches(token: RefreshToken, user: User) -> bool:
+    if not api_settings.CHECK_REVOKE_TOKEN:
+        return True
+    return token.get(api_settings.REVOKE_TOKEN_CLAIM) == get_md5_hash_password(user.password)
+
+
+@transaction.atomic
+def logout(*, user: User, raw_refresh: str) -> None:
+    """Blacklist one of the caller's refresh tokens."""
+    token = _decode_refresh(raw_refresh)
+    if str(token.get(api_settings.USER_ID_CLAIM)) != str(user.pk):
+        raise AuthenticationFailed(INVALID_TOKEN, code="token_not_valid")
+    outstanding = OutstandingToken.objects.filter(jti=token[api_settings.JTI_CLAIM]).first()
+    if outstanding is not None:
+        BlacklistedToken.objects.get_or_create(token=outstanding)
+
+
+def revoke_refresh_tokens(*, user: User) -> int:
+    """Blacklist every outstanding refresh token of ``user``; returns how many were revoked."""
+    pending = OutstandingToken.objects.filter(user=user, blacklistedtoken__isnull=True)
+    created = BlacklistedToken.objects.bulk_create([BlacklistedToken(token=t) for t in pending], ignore_conflicts=True)
+    return len(created)
+
+
+@transaction.atomic
+def change_password(*, user: User, new_password: str) -> User:
+    """Set a new password (validated) and revoke every refresh token issued before it."""
+    validate_password(new_password, user=user)
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    revoke_refresh_tokens(user=user)
+    return user

@@ -1,0 +1,59 @@
+"""Shared fixtures: an API client, users of each role, and the PostgreSQL-only test gate.
+
+Tests marked ``postgres`` prove what only PostgreSQL can (exclusion constraints, row locks, real
+concurrency). On SQLite they are skipped with a plain message, unless ``REQUIRE_POSTGRES=1`` (set by
+CI), which turns every such skip into a failure.
+"""
+
+import os
+
+import pytest
+from django.db import connection
+from rest_framework.test import APIClient
+
+from accounts.models import Role
+from accounts.services import issue_tokens
+from accounts.tests.factories import UserFactory
+
+
+def _on_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def pytest_collection_modifyitems(config, items):
+    if _on_postgres():
+        return
+    if os.environ.get("REQUIRE_POSTGRES") == "1":
+        raise pytest.UsageError("REQUIRE_POSTGRES=1 but DATABASE_URL is not a PostgreSQL database: no test may skip.")
+    skip = pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL=postgres://... to run it")
+    for item in items:
+        if item.get_closest_marker("postgres"):
+            item.add_marker(skip)
+
+
+def pytest_report_header(config):
+    if _on_postgres():
+        return "database: PostgreSQL (every test runs)"
+    return "database: SQLite; tests marked 'postgres' are SKIPPED (set DATABASE_URL to a PostgreSQL database)"
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+def client_for(user) -> APIClient:
+    """An API client that sends ``user``'s bearer token."""
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {issue_tokens(user=user).access}")
+    return client
+
+
+@pytest.fixture
+def admin_user(db):
+    return UserFactory(role=Role.ADMIN, is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def admin_client(admin_user) -> APIClient:
+    return client_for(admin_user)

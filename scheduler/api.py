@@ -1,0 +1,59 @@
+"""Cross-cutting DRF pieces: the exception handler and pagination."""
+
+import logging
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from scheduler.exceptions import ApplicationError
+
+logger = logging.getLogger(__name__)
+
+
+def _validation_detail(exc: DjangoValidationError):
+    if hasattr(exc, "error_dict"):
+        return {
+            ("non_field_errors" if field == "__all__" else field): [m for e in errors for m in e.messages]
+            for field, errors in exc.error_dict.items()
+        }
+    return {"non_field_errors": exc.messages}
+
+
+def exception_handler(exc, context):
+    """DRF's native body (``detail`` or field errors) plus a ``code`` for domain errors."""
+    if isinstance(exc, ApplicationError):
+        return Response({"detail": exc.detail, "code": exc.code, **exc.extra}, status=exc.status_code)
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(_validation_detail(exc))
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    elif isinstance(exc, DataError):
+        # A value the database refuses (out of range, NUL byte) is bad input, not a server error.
+        logger.info("DataError turned into 400: %s", type(exc).__name__)
+        return Response(
+            {"detail": "A value in the request is out of range or malformed.", "code": "invalid"},
+            status=status.HTTP_400_BAD_REQUEST,
+        )
+    response = drf_exception_handler(exc, context)
+    data = response.data if response is not None else None
+    if isinstance(exc, exceptions.APIException) and isinstance(data, dict) and "detail" in data and "code" not in data:
+        codes = exc.get_codes()
+        if isinstance(codes, str):
+            data["code"] = codes
+    return response
+
+
+class Pagination(PageNumberPagination):
+    """``{count, next, previous, results}``; ``?page_size=`` up to a hard cap."""
+
+    page_size = 20
+    page_size_query_param = "page_size"
+    max_page_size = 100

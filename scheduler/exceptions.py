@@ -1,0 +1,62 @@
+"""Domain errors: raised by services, mapped to HTTP by ``scheduler.api.exception_handler``.
+
+Services never raise DRF exceptions, so the core does not depend on the web layer.
+"""
+
+
+class ApplicationError(Exception):
+    """Base domain error with a machine-readable ``code`` and a default HTTP status."""
+
+    status_code = 400
+    default_code = "error"
+    default_detail = "The request could not be completed."
+
+    def __init__(self, detail: str | None = None, *, code: str | None = None, extra: dict | None = None):
+        self.detail = detail or self.default_detail
+        self.code = code or self.default_code
+        self.extra = extra or {}
+        super().__init__(self.detail)
+
+
+class NotFound(ApplicationError):
+    status_code = 404
+    default_code = "not_found"
+    default_detail = "Not found."
+
+
+class PermissionDenied(ApplicationError):
+    status_code = 403
+    default_code = "permission_denied"
+    default_detail = "You do not have permission to perform this action."
+
+
+class Conflict(ApplicationError):
+    status_code = 409
+    default_code = "conflict"
+    default_detail = "The request conflicts with the current state."
+
+
+class SlotUnavailable(Conflict):
+    default_code = "slot_unavailable"
+    default_detail = "This slot is no longer available."
+
+
+class SlotOverlap(Conflict):
+    default_code = "slot_overlap"
+    default_detail = "The period overlaps existing slots of this doctor."
+
+
+class PatientConflict(Conflict):
+    default_code = "patient_conflict"
+    default_detail = "The patient already has an appointment at an overlapping time."
+
+
+class InvalidTransition(Conflict):
+    default_code = "invalid_transition"
+    default_detail = "This change of status is not allowed."
+
+
+class AuthenticationFailed(ApplicationError):
+    status_code = 401
+    default_code = "authentication_failed"
+    default_detail = "Incorrect authentication credentials."
