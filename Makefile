@@ -3,7 +3,6 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
-export DJANGO_SETTINGS_MODULE ?= scheduler.settings.base
 
 .PHONY: run test lint install migrate seed serve bench clean
 
@@ -28,7 +27,7 @@ run: install
 
 ## test: the whole suite (PostgreSQL when DATABASE_URL points at one, else SQLite with PG-only tests skipped)
 test: install
-	$(BIN)/pytest -q
+	DJANGO_SETTINGS_MODULE=scheduler.settings.test $(BIN)/pytest -q
 
 lint: install
 	$(BIN)/ruff check .
