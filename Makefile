@@ -18,6 +18,7 @@ install: $(BIN)/activate
 ## run: install, migrate the local database, load demo data and serve on http://127.0.0.1:8000
 run: install
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-on} $(PY) manage.py migrate --no-input
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-on} $(PY) manage.py seed_demo
 	@echo ""
 	@echo "  API docs (Swagger UI): http://127.0.0.1:8000/docs/"
 	@echo "  ReDoc:                 http://127.0.0.1:8000/redoc/"

@@ -57,3 +57,51 @@ def admin_user(db):
 @pytest.fixture
 def admin_client(admin_user) -> APIClient:
     return client_for(admin_user)
+
+
+@pytest.fixture
+def patient(db):
+    from patients.tests.factories import PatientFactory
+
+    return PatientFactory()
+
+
+@pytest.fixture
+def other_patient(db):
+    from patients.tests.factories import PatientFactory
+
+    return PatientFactory()
+
+
+@pytest.fixture
+def doctor(db):
+    from doctors.tests.factories import DoctorFactory
+
+    return DoctorFactory()
+
+
+@pytest.fixture
+def other_doctor(db):
+    from doctors.tests.factories import DoctorFactory
+
+    return DoctorFactory()
+
+
+@pytest.fixture
+def patient_client(patient) -> APIClient:
+    return client_for(patient.user)
+
+
+@pytest.fixture
+def other_patient_client(other_patient) -> APIClient:
+    return client_for(other_patient.user)
+
+
+@pytest.fixture
+def doctor_client(doctor) -> APIClient:
+    return client_for(doctor.user)
+
+
+@pytest.fixture
+def other_doctor_client(other_doctor) -> APIClient:
+    return client_for(other_doctor.user)

@@ -1,4 +1,4 @@
-"""Cross-cutting DRF pieces: the exception handler and pagination."""
+"""Cross-cutting DRF pieces: the exception handler, strict input serializers, the viewset base."""
 
 import logging
 
@@ -6,8 +6,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError
 from django.http import Http404
-from rest_framework import exceptions, status
-from rest_framework.pagination import PageNumberPagination
+from rest_framework import exceptions, serializers, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -51,9 +50,23 @@ def exception_handler(exc, context):
     return response
 
 
-class Pagination(PageNumberPagination):
-    """``{count, next, previous, results}``; ``?page_size=`` up to a hard cap."""
+class StrictSerializer(serializers.Serializer):
+    """An input serializer that refuses fields it does not know (``role``, ``id``, ``patient`` ...).
 
-    page_size = 20
-    page_size_query_param = "page_size"
-    max_page_size = 100
+    DRF ignores unknown keys by default, which hides a client's mistake and lets an attempt to set a
+    forbidden field look like success.
+    """
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            writable = {name for name, field in self.fields.items() if not field.read_only}
+            unknown = sorted(set(data) - writable)
+            if unknown:
+                raise serializers.ValidationError({name: ["This field cannot be set here."] for name in unknown})
+        return super().to_internal_value(data)
+
+
+class GenericViewSet(viewsets.GenericViewSet):
+    """Ids in URLs are positive integers that fit a bigint; anything else is a 404 from the router."""
+
+    lookup_value_regex = r"[0-9]{1,18}"

@@ -2,10 +2,14 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from patients.views import RegisterView
 from scheduler.views import healthz
 
 api_patterns = [
+    path("auth/register/", RegisterView.as_view(), name="register"),
     path("auth/", include("accounts.urls")),
+    path("", include("patients.urls")),
+    path("", include("doctors.urls")),
 ]
 
 urlpatterns = [

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "doctors",
     "appointments",
     "records",
+    "scheduler",  # project-wide management commands (seed_demo) and templates
 ]
 
 MIDDLEWARE = [
@@ -177,7 +178,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DJANGO_MAX_BODY_BYTES", default=256 * 102
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.JWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "scheduler.api.Pagination",
+    "DEFAULT_PAGINATION_CLASS": "scheduler.pagination.Pagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],

@@ -1,0 +1,76 @@
+from phonenumber_field.serializerfields import PhoneNumberField
+from rest_framework import serializers
+
+from doctors.models import AvailabilityStatus, Department, Doctor, Specialization
+from scheduler.api import StrictSerializer
+
+
+class DepartmentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Department
+        fields = ["id", "name"]
+        read_only_fields = fields
+
+
+class SpecializationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Specialization
+        fields = ["id", "name"]
+        read_only_fields = fields
+
+
+class NameCreateSerializer(StrictSerializer):
+    name = serializers.CharField(max_length=120)
+
+
+class DoctorSerializer(serializers.ModelSerializer):
+    """A doctor's public profile."""
+
+    email = serializers.EmailField(source="user.email", read_only=True)
+    first_name = serializers.CharField(source="user.first_name", read_only=True)
+    last_name = serializers.CharField(source="user.last_name", read_only=True)
+    phone = serializers.CharField(read_only=True)
+    specialization = SpecializationSerializer(read_only=True)
+    department = DepartmentSerializer(read_only=True)
+
+    class Meta:
+        model = Doctor
+        fields = [
+            "id",
+            "email",
+            "first_name",
+            "last_name",
+            "phone",
+            "specialization",
+            "department",
+            "availability_status",
+            "bio",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class DoctorCreateSerializer(StrictSerializer):
+    email = serializers.EmailField(max_length=254)
+    password = serializers.CharField(max_length=128, write_only=True, trim_whitespace=False)
+    first_name = serializers.CharField(max_length=150)
+    last_name = serializers.CharField(max_length=150)
+    phone = PhoneNumberField(required=False, allow_blank=True, default="")
+    specialization = serializers.PrimaryKeyRelatedField(queryset=Specialization.objects.all())
+    department = serializers.PrimaryKeyRelatedField(queryset=Department.objects.all())
+    bio = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class DoctorUpdateSerializer(StrictSerializer):
+    first_name = serializers.CharField(max_length=150, required=False)
+    last_name = serializers.CharField(max_length=150, required=False)
+    phone = PhoneNumberField(required=False, allow_blank=True)
+    bio = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    availability_status = serializers.ChoiceField(choices=AvailabilityStatus.choices, required=False)
+    specialization = serializers.PrimaryKeyRelatedField(
+        queryset=Specialization.objects.all(), required=False, help_text="Admins only."
+    )
+    department = serializers.PrimaryKeyRelatedField(
+        queryset=Department.objects.all(), required=False, help_text="Admins only."
+    )

@@ -1,0 +1,127 @@
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from accounts.permissions import IsAdmin, IsDoctor
+from doctors import selectors, services
+from doctors.filters import DoctorFilter
+from doctors.models import Department, Specialization
+from doctors.serializers import (
+    DepartmentSerializer,
+    DoctorCreateSerializer,
+    DoctorSerializer,
+    DoctorUpdateSerializer,
+    NameCreateSerializer,
+    SpecializationSerializer,
+)
+from scheduler.api import GenericViewSet
+from scheduler.exceptions import PermissionDenied
+
+NOT_FOUND = OpenApiResponse(description="No such doctor")
+
+
+class _NamedViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericViewSet):
+    create_service = None
+
+    def get_permissions(self):
+        if self.action == "create":
+            return [IsAdmin()]
+        return super().get_permissions()
+
+    def create(self, request):
+        data = NameCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        obj = type(self).create_service(**data.validated_data)
+        return Response(self.get_serializer(obj).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=["doctors"])
+@extend_schema_view(
+    list=extend_schema(summary="List departments"),
+    retrieve=extend_schema(summary="Get a department"),
+    create=extend_schema(
+        summary="Create a department (admin)", request=NameCreateSerializer, responses={201: DepartmentSerializer}
+    ),
+)
+class DepartmentViewSet(_NamedViewSet):
+    """Hospital departments."""
+
+    queryset = Department.objects.all()
+    serializer_class = DepartmentSerializer
+    create_service = staticmethod(services.create_department)
+
+
+@extend_schema(tags=["doctors"])
+@extend_schema_view(
+    list=extend_schema(summary="List specializations"),
+    retrieve=extend_schema(summary="Get a specialization"),
+    create=extend_schema(
+        summary="Create a specialization (admin)",
+        request=NameCreateSerializer,
+        responses={201: SpecializationSerializer},
+    ),
+)
+class SpecializationViewSet(_NamedViewSet):
+    """Medical specializations."""
+
+    queryset = Specialization.objects.all()
+    serializer_class = SpecializationSerializer
+    create_service = staticmethod(services.create_specialization)
+
+
+@extend_schema(tags=["doctors"])
+@extend_schema_view(
+    list=extend_schema(summary="Find doctors", description="Filter by specialization, department, status, name."),
+    retrieve=extend_schema(summary="Get a doctor", responses={200: DoctorSerializer, 404: NOT_FOUND}),
+    create=extend_schema(
+        summary="Create a doctor (admin)",
+        request=DoctorCreateSerializer,
+        responses={201: DoctorSerializer, 400: OpenApiResponse(description="Invalid field or email taken")},
+    ),
+    partial_update=extend_schema(
+        summary="Update a doctor",
+        description="The doctor edits their name, phone, bio and status; an admin edits everything.",
+        request=DoctorUpdateSerializer,
+        responses={200: DoctorSerializer, 403: OpenApiResponse(description="Not yours, or an admin-only field")},
+    ),
+)
+class DoctorViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericViewSet):
+    """Doctors' profiles: readable by every signed-in user."""
+
+    serializer_class = DoctorSerializer
+    filterset_class = DoctorFilter
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_permissions(self):
+        if self.action == "create":
+            return [IsAdmin()]
+        if self.action == "me":
+            return [IsDoctor()]
+        return super().get_permissions()
+
+    def get_queryset(self):
+        return selectors.doctor_list()
+
+    def get_object(self):
+        return selectors.get_doctor(doctor_id=self.kwargs["pk"])
+
+    def create(self, request):
+        data = DoctorCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        doctor = services.create_doctor(**data.validated_data)
+        return Response(DoctorSerializer(doctor).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, pk=None):
+        doctor = self.get_object()
+        if not (request.user.is_admin or doctor.user_id == request.user.pk):
+            raise PermissionDenied("Only the doctor or an admin can change this profile.")
+        data = DoctorUpdateSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        doctor = services.update_doctor(doctor=doctor, by=request.user, **data.validated_data)
+        return Response(DoctorSerializer(doctor).data)
+
+    @extend_schema(summary="My doctor profile", responses={200: DoctorSerializer})
+    @action(detail=False, methods=["get"])
+    def me(self, request):
+        return Response(DoctorSerializer(selectors.get_own_doctor(user=request.user)).data)

@@ -1,0 +1,50 @@
+from phonenumber_field.serializerfields import PhoneNumberField
+from rest_framework import serializers
+
+from patients.models import Patient
+from scheduler.api import StrictSerializer
+
+
+class PatientSerializer(serializers.ModelSerializer):
+    """The patient profile as API.md describes it."""
+
+    email = serializers.EmailField(source="user.email", read_only=True)
+    first_name = serializers.CharField(source="user.first_name", read_only=True)
+    last_name = serializers.CharField(source="user.last_name", read_only=True)
+    phone = serializers.CharField(read_only=True, help_text="E.164, e.g. +14155550123")
+
+    class Meta:
+        model = Patient
+        fields = [
+            "id",
+            "email",
+            "first_name",
+            "last_name",
+            "phone",
+            "date_of_birth",
+            "insurance_name",
+            "insurance_number",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class PatientRegisterSerializer(StrictSerializer):
+    email = serializers.EmailField(max_length=254)
+    password = serializers.CharField(max_length=128, write_only=True, trim_whitespace=False)
+    first_name = serializers.CharField(max_length=150)
+    last_name = serializers.CharField(max_length=150)
+    phone = PhoneNumberField(help_text="International format, e.g. +14155550123")
+    date_of_birth = serializers.DateField()
+    insurance_name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    insurance_number = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+
+
+class PatientUpdateSerializer(StrictSerializer):
+    first_name = serializers.CharField(max_length=150, required=False)
+    last_name = serializers.CharField(max_length=150, required=False)
+    phone = PhoneNumberField(required=False)
+    date_of_birth = serializers.DateField(required=False)
+    insurance_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    insurance_number = serializers.CharField(max_length=100, required=False, allow_blank=True)

@@ -1,0 +1,82 @@
+"""Patient commands."""
+
+import datetime
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import Role, User, normalize_email
+from patients.models import Patient
+
+EMAIL_TAKEN = "An account with this email already exists."
+
+
+def _check_date_of_birth(date_of_birth: datetime.date) -> None:
+    if date_of_birth > timezone.localdate():
+        raise ValidationError({"date_of_birth": ["Date of birth cannot be in the future."]})
+
+
+@transaction.atomic
+def register_patient(
+    *,
+    email: str,
+    password: str,
+    first_name: str,
+    last_name: str,
+    phone: str,
+    date_of_birth: datetime.date,
+    insurance_name: str = "",
+    insurance_number: str = "",
+) -> Patient:
+    """Create a patient user and their profile together: both or neither."""
+    email = normalize_email(email)
+    if User.objects.filter(email=email).exists():
+        raise ValidationError({"email": [EMAIL_TAKEN]})
+    _check_date_of_birth(date_of_birth)
+    user = User(email=email, first_name=first_name, last_name=last_name, role=Role.PATIENT)
+    try:
+        validate_password(password, user=user)
+    except ValidationError as exc:
+        raise ValidationError({"password": exc.messages}) from exc
+    user.set_password(password)
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError as exc:  # a simultaneous registration with the same email won the race
+        raise ValidationError({"email": [EMAIL_TAKEN]}) from exc
+    patient = Patient(
+        user=user,
+        phone=phone,
+        date_of_birth=date_of_birth,
+        insurance_name=insurance_name,
+        insurance_number=insurance_number,
+    )
+    patient.full_clean()
+    patient.save()
+    return patient
+
+
+USER_FIELDS = {"first_name", "last_name"}
+PROFILE_FIELDS = {"phone", "date_of_birth", "insurance_name", "insurance_number"}
+
+
+@transaction.atomic
+def update_patient(*, patient: Patient, **changes) -> Patient:
+    """Change a patient's name, contact or insurance details."""
+    unknown = set(changes) - USER_FIELDS - PROFILE_FIELDS
+    if unknown:
+        raise ValidationError({name: ["This field cannot be changed."] for name in sorted(unknown)})
+    if "date_of_birth" in changes:
+        _check_date_of_birth(changes["date_of_birth"])
+    user = patient.user
+    for name in USER_FIELDS & set(changes):
+        setattr(user, name, changes[name])
+    for name in PROFILE_FIELDS & set(changes):
+        setattr(patient, name, changes[name])
+    if USER_FIELDS & set(changes):
+        user.save(update_fields=[*sorted(USER_FIELDS & set(changes))])
+    patient.full_clean()
+    patient.save()
+    return patient

@@ -1,0 +1,90 @@
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, status
+from rest_framework.decorators import action
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.permissions import IsAdmin, IsDoctor, IsPatient
+from patients import selectors, services
+from patients.serializers import PatientRegisterSerializer, PatientSerializer, PatientUpdateSerializer
+from scheduler.api import GenericViewSet
+from scheduler.exceptions import PermissionDenied
+
+NOT_FOUND = OpenApiResponse(description="No such patient, or not visible to you")
+
+
+@extend_schema(tags=["auth"])
+class RegisterView(APIView):
+    """Register as a patient: creates the account and the patient profile together."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        summary="Register as a patient",
+        request=PatientRegisterSerializer,
+        responses={201: PatientSerializer, 400: OpenApiResponse(description="Invalid field, or email taken")},
+    )
+    def post(self, request):
+        data = PatientRegisterSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        patient = services.register_patient(**data.validated_data)
+        return Response(PatientSerializer(patient).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=["patients"])
+@extend_schema_view(
+    list=extend_schema(summary="List patients", description="Admins: all; doctors: their patients."),
+    retrieve=extend_schema(summary="Get a patient", responses={200: PatientSerializer, 404: NOT_FOUND}),
+    partial_update=extend_schema(
+        summary="Update a patient",
+        request=PatientUpdateSerializer,
+        responses={200: PatientSerializer, 403: OpenApiResponse(description="Doctors cannot edit"), 404: NOT_FOUND},
+    ),
+)
+class PatientViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericViewSet):
+    """Patient profiles, scoped to what the caller may see."""
+
+    serializer_class = PatientSerializer
+    http_method_names = ["get", "patch", "head", "options"]
+
+    def get_permissions(self):
+        if self.action == "list":
+            return [(IsAdmin | IsDoctor)()]
+        if self.action == "me":
+            return [IsPatient()]
+        return super().get_permissions()
+
+    def get_queryset(self):
+        return selectors.patients_visible_to(self.request.user)
+
+    def get_object(self):
+        return selectors.get_patient_for(user=self.request.user, patient_id=self.kwargs["pk"])
+
+    def partial_update(self, request, pk=None):
+        patient = self.get_object()
+        if not (request.user.is_admin or patient.user_id == request.user.pk):
+            raise PermissionDenied("Only the patient or an admin can change this profile.")
+        return self._update(request, patient)
+
+    @extend_schema(methods=["GET"], summary="My patient profile", responses={200: PatientSerializer})
+    @extend_schema(
+        methods=["PATCH"],
+        summary="Update my patient profile",
+        request=PatientUpdateSerializer,
+        responses={200: PatientSerializer},
+    )
+    @action(detail=False, methods=["get", "patch"])
+    def me(self, request):
+        patient = selectors.get_own_patient(user=request.user)
+        if request.method == "PATCH":
+            return self._update(request, patient)
+        return Response(PatientSerializer(patient).data)
+
+    @staticmethod
+    def _update(request, patient):
+        data = PatientUpdateSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        patient = services.update_patient(patient=patient, **data.validated_data)
+        return Response(PatientSerializer(patient).data)
