@@ -1,6 +1,13 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 
-from doctors.models import Department, Doctor, Specialization
+from doctors import services
+from doctors.models import Department, Doctor, Slot, SlotStatus, Specialization
+from scheduler.exceptions import ApplicationError
+
+UPCOMING_SHOWN = 20
 
 
 @admin.register(Department)
@@ -23,7 +30,7 @@ class DoctorAdmin(admin.ModelAdmin):
     list_editable = ["availability_status"]
     search_fields = ["user__first_name", "user__last_name", "user__email", "phone"]
     raw_id_fields = ["user"]
-    readonly_fields = ["created_at", "updated_at"]
+    readonly_fields = ["upcoming_slots", "created_at", "updated_at"]
 
     @admin.display(ordering="user__last_name", description="name")
     def full_name(self, obj: Doctor) -> str:
@@ -33,5 +40,61 @@ class DoctorAdmin(admin.ModelAdmin):
     def email(self, obj: Doctor) -> str:
         return obj.user.email
 
+    @admin.display(description="upcoming slots")
+    def upcoming_slots(self, obj: Doctor) -> str:
+        if obj.pk is None:
+            return "-"
+        slots = obj.slots.filter(start__gte=timezone.now()).order_by("start")[:UPCOMING_SHOWN]
+        rows = format_html_join(
+            "",
+            "<li>{} – {} UTC: {}</li>",
+            ((f"{s.start:%a %Y-%m-%d %H:%M}", f"{s.end:%H:%M}", s.status) for s in slots),
+        )
+        link = reverse("admin:doctors_slot_changelist") + f"?doctor__id__exact={obj.pk}"
+        return format_html('<ul>{}</ul><a href="{}">All slots of this doctor</a>', rows or "none", link)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and {"specialization", "department"} & set(form.changed_data):
+            Slot.objects.filter(doctor=obj).update(specialization=obj.specialization, department=obj.department)
+
     def has_delete_permission(self, request, obj=None) -> bool:
         return False  # doctors carry clinical history; deactivate the user instead
+
+
+@admin.register(Slot)
+class SlotAdmin(admin.ModelAdmin):
+    """Slots are created through availability (API) and change status only through booking.
+
+    The admin lists and filters them, and deletes free ones through the same service as the API.
+    """
+
+    list_display = ["id", "doctor", "start", "end", "status", "specialization", "department"]
+    list_select_related = ["doctor__user", "specialization", "department"]
+    list_filter = ["status", "specialization", "department", "doctor"]
+    date_hierarchy = "start"
+    search_fields = ["doctor__user__first_name", "doctor__user__last_name", "doctor__user__email"]
+    ordering = ["start"]
+    show_full_result_count = False  # COUNT(*) over millions of slots on every page is not worth it
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return super().has_delete_permission(request, obj) and (obj is None or obj.status == SlotStatus.FREE)
+
+    def delete_model(self, request, obj):
+        services.delete_slot(slot_id=obj.pk, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        refused = 0
+        for slot_id in queryset.values_list("pk", flat=True):
+            try:
+                services.delete_slot(slot_id=slot_id, by=request.user)
+            except ApplicationError:
+                refused += 1
+        if refused:
+            messages.warning(request, f"{refused} booked slot(s) were kept: cancel their appointments first.")

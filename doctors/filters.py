@@ -1,7 +1,8 @@
 import django_filters
 from django.db.models import Q, QuerySet
 
-from doctors.models import AvailabilityStatus, Department, Doctor, Specialization
+from doctors.models import AvailabilityStatus, Department, Doctor, Slot, SlotStatus, Specialization
+from scheduler.filters import AwareDateTimeFilter
 
 
 class DoctorFilter(django_filters.FilterSet):
@@ -18,3 +19,16 @@ class DoctorFilter(django_filters.FilterSet):
         for word in value.split()[:5]:
             queryset = queryset.filter(Q(user__first_name__icontains=word) | Q(user__last_name__icontains=word))
         return queryset
+
+
+class SlotFilter(django_filters.FilterSet):
+    doctor = django_filters.NumberFilter(field_name="doctor_id", min_value=1, max_value=2**63 - 1)
+    specialization = django_filters.NumberFilter(field_name="specialization_id", min_value=1, max_value=2**63 - 1)
+    department = django_filters.NumberFilter(field_name="department_id", min_value=1, max_value=2**63 - 1)
+    status = django_filters.ChoiceFilter(choices=SlotStatus.choices)
+    start_after = AwareDateTimeFilter(field_name="start", lookup_expr="gte", help_text="Slots starting at or after")
+    start_before = AwareDateTimeFilter(field_name="start", lookup_expr="lt", help_text="Slots starting before")
+
+    class Meta:
+        model = Slot
+        fields = ["doctor", "specialization", "department", "status", "start_after", "start_before"]

@@ -1,8 +1,10 @@
 from django.conf import settings
+from django.contrib.postgres.fields import DateTimeRangeField, RangeOperators
 from django.db import models
 from django.db.models.functions import Lower
 from phonenumber_field.modelfields import PhoneNumberField
 
+from scheduler.constraints import PostgresExclusionConstraint
 from scheduler.models import TimeStampedModel
 
 
@@ -56,3 +58,67 @@ class Doctor(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"Dr. {self.user.full_name or self.user.email}"
+
+
+class SlotStatus(models.TextChoices):
+    FREE = "free", "Free"
+    BOOKED = "booked", "Booked"
+
+
+class TsTzRange(models.Func):
+    function = "TSTZRANGE"
+    output_field = DateTimeRangeField()
+
+
+class Slot(models.Model):
+    """One bookable hour of a doctor. Two slots of one doctor never overlap (an exclusion constraint).
+
+    ``specialization`` and ``department`` are copies of the doctor's, kept in step by
+    ``doctors.services.update_doctor``: they let "free slots of specialization X, earliest first" be a
+    single partial-index range scan (DesignDecisions.md, Slots).
+    """
+
+    # No single-column FK indexes: the composite and partial indexes below lead with these columns.
+    doctor = models.ForeignKey(Doctor, on_delete=models.PROTECT, related_name="slots", db_index=False)
+    specialization = models.ForeignKey(Specialization, on_delete=models.PROTECT, related_name="+", db_index=False)
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="+", db_index=False)
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    status = models.CharField(max_length=8, choices=SlotStatus.choices, default=SlotStatus.FREE)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["start", "id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(end__gt=models.F("start")), name="doctors_slot_end_after_start"),
+            models.CheckConstraint(condition=models.Q(status__in=SlotStatus.values), name="doctors_slot_status_valid"),
+            # Also the (doctor, start) b-tree that lists one doctor's calendar in order.
+            models.UniqueConstraint(fields=["doctor", "start"], name="doctors_slot_doctor_start_unique"),
+            PostgresExclusionConstraint(
+                name="doctors_slot_no_overlap",
+                expressions=[
+                    ("doctor", RangeOperators.EQUAL),
+                    (TsTzRange("start", "end", models.Value("[)")), RangeOperators.OVERLAPS),
+                ],
+                violation_error_code="slot_overlap",
+                violation_error_message="This slot overlaps another slot of the same doctor.",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["specialization", "start"],
+                condition=models.Q(status=SlotStatus.FREE),
+                name="slot_free_by_specialization",
+            ),
+            models.Index(
+                fields=["department", "start"], condition=models.Q(status=SlotStatus.FREE), name="slot_free_by_dept"
+            ),
+            models.Index(
+                fields=["doctor", "start"], condition=models.Q(status=SlotStatus.FREE), name="slot_free_by_doc"
+            ),
+            models.Index(fields=["start"], condition=models.Q(status=SlotStatus.FREE), name="slot_free_by_start"),
+            models.Index(fields=["start"], name="slot_by_start"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.doctor_id} {self.start:%Y-%m-%d %H:%M}–{self.end:%H:%M} UTC ({self.status})"

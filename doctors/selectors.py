@@ -1,14 +1,20 @@
 """Doctor, department and specialization queries."""
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
+from django.utils import timezone
 
-from doctors.models import Doctor
+from doctors.models import Doctor, Slot, SlotStatus
 from scheduler.exceptions import NotFound
 
 
 def doctor_list() -> QuerySet[Doctor]:
-    """Every doctor with what the profile shows, in one query."""
-    return Doctor.objects.select_related("user", "specialization", "department").filter(user__is_active=True)
+    """Every active doctor with what the profile shows, next free slot included, in one query."""
+    next_free = Slot.objects.filter(doctor=OuterRef("pk"), status=SlotStatus.FREE, start__gt=timezone.now())
+    return (
+        Doctor.objects.select_related("user", "specialization", "department")
+        .filter(user__is_active=True)
+        .annotate(next_free_slot=Subquery(next_free.order_by("start").values("start")[:1]))
+    )
 
 
 def get_doctor(*, doctor_id: int) -> Doctor:
@@ -23,3 +29,15 @@ def get_own_doctor(*, user) -> Doctor:
     if doctor is None:
         raise NotFound("You have no doctor profile.")
     return doctor
+
+
+def slot_list() -> QuerySet[Slot]:
+    """Slots earliest first. Filtering happens on the slot's own columns, so the partial indexes serve."""
+    return Slot.objects.order_by("start", "id")
+
+
+def get_slot(*, slot_id: int) -> Slot:
+    slot = slot_list().filter(pk=slot_id).first()
+    if slot is None:
+        raise NotFound("Slot not found.")
+    return slot

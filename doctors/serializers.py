@@ -1,8 +1,10 @@
+import zoneinfo
+
 from phonenumber_field.serializerfields import PhoneNumberField
 from rest_framework import serializers
 
-from doctors.models import AvailabilityStatus, Department, Doctor, Specialization
-from scheduler.api import StrictSerializer
+from doctors.models import AvailabilityStatus, Department, Doctor, Slot, SlotStatus, Specialization
+from scheduler.api import AwareDateTimeField, StrictSerializer
 
 
 class DepartmentSerializer(serializers.ModelSerializer):
@@ -32,6 +34,9 @@ class DoctorSerializer(serializers.ModelSerializer):
     phone = serializers.CharField(read_only=True)
     specialization = SpecializationSerializer(read_only=True)
     department = DepartmentSerializer(read_only=True)
+    next_free_slot = AwareDateTimeField(
+        read_only=True, allow_null=True, help_text="Start of the doctor's earliest free future slot"
+    )
 
     class Meta:
         model = Doctor
@@ -45,6 +50,7 @@ class DoctorSerializer(serializers.ModelSerializer):
             "department",
             "availability_status",
             "bio",
+            "next_free_slot",
             "created_at",
             "updated_at",
         ]
@@ -74,3 +80,42 @@ class DoctorUpdateSerializer(StrictSerializer):
     department = serializers.PrimaryKeyRelatedField(
         queryset=Department.objects.all(), required=False, help_text="Admins only."
     )
+
+
+class SlotSerializer(serializers.ModelSerializer):
+    """A bookable hour. It never says who booked it."""
+
+    doctor = serializers.IntegerField(source="doctor_id", read_only=True)
+    specialization = serializers.IntegerField(source="specialization_id", read_only=True)
+    department = serializers.IntegerField(source="department_id", read_only=True)
+    start = AwareDateTimeField(read_only=True)
+    end = AwareDateTimeField(read_only=True)
+    status = serializers.ChoiceField(choices=SlotStatus.choices, read_only=True)
+
+    class Meta:
+        model = Slot
+        fields = ["id", "doctor", "start", "end", "status", "specialization", "department"]
+        read_only_fields = fields
+
+
+class AvailabilitySerializer(StrictSerializer):
+    start = AwareDateTimeField()
+    end = AwareDateTimeField()
+    repeat_weekly_until = serializers.DateField(
+        required=False, allow_null=True, help_text="Repeat the same local hours every week up to this date"
+    )
+    time_zone = serializers.CharField(
+        required=False, max_length=64, help_text="IANA zone for the weekly repetition (default: the clinic's)"
+    )
+
+    def validate_time_zone(self, value: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise serializers.ValidationError("Unknown time zone.") from None
+        return value
+
+
+class AvailabilityResultSerializer(serializers.Serializer):
+    slots = SlotSerializer(many=True)
+    unused_minutes = serializers.IntegerField(help_text="Time left over that was too short for a slot")

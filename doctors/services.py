@@ -1,12 +1,22 @@
-"""Doctor, department and specialization commands."""
+"""Doctor, department, specialization and availability commands."""
 
+import datetime
+import operator
+from dataclasses import dataclass
+from functools import reduce
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
+from django.db.models import Q
+from django.utils import timezone
 
 from accounts.models import Role, User, normalize_email
-from doctors.models import Department, Doctor, Specialization
-from scheduler.exceptions import PermissionDenied
+from doctors.models import Department, Doctor, Slot, SlotStatus, Specialization
+from doctors.periods import Period, split_period, weekly_periods
+from scheduler.exceptions import NotFound, PermissionDenied, SlotOverlap, SlotUnavailable
 
 EMAIL_TAKEN = "An account with this email already exists."
 
@@ -89,4 +99,110 @@ def update_doctor(*, doctor: Doctor, by: User, **changes) -> Doctor:
         user.save(update_fields=user_changes)
     doctor.full_clean()
     doctor.save()
+    if {"specialization", "department"} & set(changes):
+        # Keep the slot rows' search copies in step (see Slot's docstring).
+        Slot.objects.filter(doctor=doctor).update(
+            specialization=doctor.specialization_id, department=doctor.department_id
+        )
     return doctor
+
+
+MAX_PERIOD = datetime.timedelta(hours=24)
+MAX_REPEAT = datetime.timedelta(days=366)
+MAX_SLOTS_PER_REQUEST = 1000
+MAX_CONFLICTS_LISTED = 50
+
+
+@dataclass(frozen=True)
+class PublishedAvailability:
+    slots: list[Slot]
+    unused: datetime.timedelta
+
+
+def _check_period(start: datetime.datetime, end: datetime.datetime) -> None:
+    for name, value in (("start", start), ("end", end)):
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValidationError({name: ["Include a UTC offset, e.g. 2027-03-01T09:00:00+00:00."]})
+    if end <= start:
+        raise ValidationError({"end": ["end must be after start."]})
+    if end - start < datetime.timedelta(hours=1):
+        raise ValidationError({"end": ["The period must be at least one hour long."]})
+    if end - start > MAX_PERIOD:
+        raise ValidationError({"end": ["A period may be at most 24 hours; use repeat_weekly_until for more."]})
+    if start < timezone.now():
+        raise ValidationError({"start": ["Availability cannot start in the past."]})
+
+
+def _periods(start, end, repeat_weekly_until, time_zone) -> list[Period]:
+    if repeat_weekly_until is None:
+        return [(start, end)]
+    tz = ZoneInfo(time_zone or settings.CLINIC_TIME_ZONE)
+    first_day = start.astimezone(tz).date()
+    if repeat_weekly_until < first_day:
+        raise ValidationError({"repeat_weekly_until": ["Must not be before the first period's date."]})
+    if repeat_weekly_until - first_day > MAX_REPEAT:
+        raise ValidationError({"repeat_weekly_until": ["A repetition may cover at most one year."]})
+    return weekly_periods(start, end, repeat_weekly_until, tz)
+
+
+@transaction.atomic
+def publish_availability(
+    *,
+    doctor: Doctor,
+    start: datetime.datetime,
+    end: datetime.datetime,
+    repeat_weekly_until: datetime.date | None = None,
+    time_zone: str | None = None,
+) -> PublishedAvailability:
+    """Split working hours (optionally every week) into 1-hour slots: all of them, or none.
+
+    Any overlap with an existing slot of the doctor raises ``SlotOverlap`` listing the conflicts. The
+    doctor row is locked so that concurrent requests for one doctor queue up; the exclusion constraint
+    is the final guard and its violation is translated into the same error.
+    """
+    _check_period(start, end)
+    periods = _periods(start, end, repeat_weekly_until, time_zone)
+    pairs: list[Period] = []
+    unused = datetime.timedelta(0)
+    for period_start, period_end in periods:
+        slots, remainder = split_period(period_start, period_end)
+        pairs.extend(slots)
+        unused += remainder
+    if len(pairs) > MAX_SLOTS_PER_REQUEST:
+        raise ValidationError(
+            {"repeat_weekly_until": [f"This would create {len(pairs)} slots; one request may create at most "
+                                     f"{MAX_SLOTS_PER_REQUEST}."]}
+        )  # fmt: skip
+    Doctor.objects.select_for_update().filter(pk=doctor.pk).values_list("pk").first()
+    overlapping = reduce(operator.or_, (Q(start__lt=e, end__gt=s) for s, e in periods))
+    conflicts = list(Slot.objects.filter(overlapping, doctor=doctor).order_by("start")[:MAX_CONFLICTS_LISTED])
+    if conflicts:
+        raise SlotOverlap(extra={"conflicts": [_slot_brief(slot) for slot in conflicts]})
+    new_slots = [
+        Slot(doctor=doctor, specialization_id=doctor.specialization_id, department_id=doctor.department_id,
+             start=s, end=e)
+        for s, e in pairs
+    ]  # fmt: skip
+    try:
+        with transaction.atomic():
+            created = Slot.objects.bulk_create(new_slots)
+    except IntegrityError as exc:  # a writer that skipped the doctor lock (e.g. raw SQL) got there first
+        raise SlotOverlap() from exc
+    return PublishedAvailability(slots=created, unused=unused)
+
+
+def _slot_brief(slot: Slot) -> dict:
+    return {"id": slot.pk, "start": slot.start.isoformat(), "end": slot.end.isoformat(), "status": slot.status}
+
+
+@transaction.atomic
+def delete_slot(*, slot_id: int, by: User) -> None:
+    """Delete a free slot (its doctor or an admin); a booked one stays (``SlotUnavailable``)."""
+    slot = Slot.objects.select_for_update(of=("self",)).select_related("doctor").filter(pk=slot_id).first()
+    if slot is None:
+        raise NotFound("Slot not found.")
+    if not (by.is_admin or slot.doctor.user_id == by.pk):
+        raise PermissionDenied("Only the slot's doctor or an admin can delete it.")
+    if slot.status != SlotStatus.FREE:
+        raise SlotUnavailable("This slot is booked; cancel its appointment first.")
+    slot.delete()

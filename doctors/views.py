@@ -5,14 +5,17 @@ from rest_framework.response import Response
 
 from accounts.permissions import IsAdmin, IsDoctor
 from doctors import selectors, services
-from doctors.filters import DoctorFilter
+from doctors.filters import DoctorFilter, SlotFilter
 from doctors.models import Department, Specialization
 from doctors.serializers import (
+    AvailabilityResultSerializer,
+    AvailabilitySerializer,
     DepartmentSerializer,
     DoctorCreateSerializer,
     DoctorSerializer,
     DoctorUpdateSerializer,
     NameCreateSerializer,
+    SlotSerializer,
     SpecializationSerializer,
 )
 from scheduler.api import GenericViewSet
@@ -125,3 +128,65 @@ class DoctorViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericVie
     @action(detail=False, methods=["get"])
     def me(self, request):
         return Response(DoctorSerializer(selectors.get_own_doctor(user=request.user)).data)
+
+    @extend_schema(
+        summary="Publish working hours as 1-hour slots",
+        description=(
+            "Split `start`..`end` into consecutive 1-hour slots (a remainder under an hour is reported in "
+            "`unused_minutes`). With `repeat_weekly_until`, the same local hours repeat every week up to "
+            "that date, in `time_zone` (default: the clinic's). All slots or none: any overlap with an "
+            "existing slot of this doctor is a 409 `slot_overlap` listing the conflicts."
+        ),
+        request=AvailabilitySerializer,
+        responses={
+            201: AvailabilityResultSerializer,
+            400: OpenApiResponse(description="Naive datetime, end <= start, under an hour, too long, too many"),
+            403: OpenApiResponse(description="Not this doctor and not an admin"),
+            404: NOT_FOUND,
+            409: OpenApiResponse(description="`slot_overlap`: overlaps existing slots (listed in `conflicts`)"),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def availability(self, request, pk=None):
+        doctor = self.get_object()
+        if not (request.user.is_admin or doctor.user_id == request.user.pk):
+            raise PermissionDenied("Only this doctor or an admin can publish their working hours.")
+        data = AvailabilitySerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        published = services.publish_availability(doctor=doctor, **data.validated_data)
+        body = {"slots": published.slots, "unused_minutes": int(published.unused.total_seconds() // 60)}
+        return Response(AvailabilityResultSerializer(body).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=["slots"])
+@extend_schema_view(
+    list=extend_schema(
+        summary="Find slots",
+        description="Earliest first. Filter by doctor, specialization, department, status and start window.",
+    ),
+    retrieve=extend_schema(summary="Get a slot", responses={200: SlotSerializer, 404: OpenApiResponse()}),
+    destroy=extend_schema(
+        summary="Delete a free slot",
+        responses={
+            204: None,
+            403: OpenApiResponse(description="Not the slot's doctor and not an admin"),
+            404: OpenApiResponse(description="No such slot"),
+            409: OpenApiResponse(description="`slot_unavailable`: the slot is booked"),
+        },
+    ),
+)
+class SlotViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericViewSet):
+    """Bookable 1-hour slots, readable by every signed-in user."""
+
+    serializer_class = SlotSerializer
+    filterset_class = SlotFilter
+
+    def get_queryset(self):
+        return selectors.slot_list()
+
+    def get_object(self):
+        return selectors.get_slot(slot_id=self.kwargs["pk"])
+
+    def destroy(self, request, pk=None):
+        services.delete_slot(slot_id=int(pk), by=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,11 +1,13 @@
 """Cross-cutting DRF pieces: the exception handler, strict input serializers, the viewset base."""
 
+import datetime
 import logging
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError
 from django.http import Http404
+from django.utils.dateparse import parse_datetime
 from rest_framework import exceptions, serializers, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -70,3 +72,20 @@ class GenericViewSet(viewsets.GenericViewSet):
     """Ids in URLs are positive integers that fit a bigint; anything else is a 404 from the router."""
 
     lookup_value_regex = r"[0-9]{1,18}"
+
+
+NAIVE_DATETIME = "Include a UTC offset, e.g. 2027-03-01T09:00:00+00:00."
+
+
+class AwareDateTimeField(serializers.DateTimeField):
+    """An ISO 8601 datetime that must carry a UTC offset (API.md); stored and answered in UTC."""
+
+    def to_internal_value(self, value):
+        if isinstance(value, str):
+            parsed = parse_datetime(value.strip()) if "\x00" not in value else None
+            if parsed is not None and (parsed.tzinfo is None or parsed.utcoffset() is None):
+                raise serializers.ValidationError(NAIVE_DATETIME, code="naive_datetime")
+        return super().to_internal_value(value)
+
+    def to_representation(self, value):
+        return super().to_representation(value.astimezone(datetime.UTC) if value else value)

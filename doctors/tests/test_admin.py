@@ -1,0 +1,43 @@
+import pytest
+
+from doctors.models import Slot, SlotStatus
+from doctors.tests.factories import SlotFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff(client, admin_user):
+    client.force_login(admin_user)
+    return client
+
+
+def test_doctor_page_shows_upcoming_slots(staff, doctor):
+    SlotFactory(doctor=doctor)
+    response = staff.get(f"/admin/doctors/doctor/{doctor.pk}/change/")
+    assert response.status_code == 200
+    assert b"All slots of this doctor" in response.content
+    assert b"free" in response.content
+
+
+def test_slot_list_filters_by_status_and_date(staff):
+    SlotFactory.create_batch(3)
+    response = staff.get("/admin/doctors/slot/", {"status__exact": "free"})
+    assert response.status_code == 200
+
+
+def test_bulk_delete_removes_free_slots_and_refuses_a_selection_with_a_booked_one(staff):
+    free, other_free, booked = SlotFactory(), SlotFactory(), SlotFactory(status=SlotStatus.BOOKED)
+    action = {"action": "delete_selected", "post": "yes"}
+    refused = staff.post("/admin/doctors/slot/", {**action, "_selected_action": [free.pk, booked.pk]})
+    assert refused.status_code == 403
+    assert Slot.objects.count() == 3
+    done = staff.post("/admin/doctors/slot/", {**action, "_selected_action": [free.pk, other_free.pk]})
+    assert done.status_code == 302
+    assert list(Slot.objects.values_list("pk", flat=True)) == [booked.pk]
+
+
+def test_a_booked_slot_cannot_be_deleted_or_changed(staff):
+    booked = SlotFactory(status=SlotStatus.BOOKED)
+    assert staff.post(f"/admin/doctors/slot/{booked.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert Slot.objects.filter(pk=booked.pk).exists()

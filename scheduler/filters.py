@@ -1,0 +1,29 @@
+"""Shared query-parameter filters."""
+
+import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.dateparse import parse_datetime
+
+from scheduler.api import NAIVE_DATETIME
+
+
+class AwareDateTimeFormField(forms.DateTimeField):
+    """Accepts only ISO 8601 datetimes with a UTC offset."""
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        try:
+            parsed = None if "\x00" in str(value) else parse_datetime(str(value).strip())
+        except ValueError:
+            parsed = None
+        if parsed is None:
+            raise ValidationError("Enter an ISO 8601 datetime, e.g. 2027-03-01T09:00:00+00:00.", code="invalid")
+        if parsed.tzinfo is None or parsed.utcoffset() is None:
+            raise ValidationError(NAIVE_DATETIME, code="naive_datetime")
+        return parsed
+
+
+class AwareDateTimeFilter(django_filters.Filter):
+    field_class = AwareDateTimeFormField
