@@ -70,6 +70,10 @@ class TsTzRange(models.Func):
     output_field = DateTimeRangeField()
 
 
+# What a slot search returns besides the index keys, so that searches never visit the table.
+SEARCH_COLUMNS = ["doctor", "specialization", "department", "end", "status"]
+
+
 class Slot(models.Model):
     """One bookable hour of a doctor. Two slots of one doctor never overlap (an exclusion constraint).
 
@@ -104,20 +108,28 @@ class Slot(models.Model):
                 violation_error_message="This slot overlaps another slot of the same doctor.",
             ),
         ]
+        # Covering partial indexes: a slot search is an index-only range scan on (filter, start) that
+        # returns rows already in (start, id) order, with no heap visits (DesignDecisions.md, Slots).
         indexes = [
             models.Index(
-                fields=["specialization", "start"],
+                fields=["specialization", "start", "id"],
+                include=SEARCH_COLUMNS,
                 condition=models.Q(status=SlotStatus.FREE),
                 name="slot_free_by_specialization",
             ),
             models.Index(
-                fields=["department", "start"], condition=models.Q(status=SlotStatus.FREE), name="slot_free_by_dept"
+                fields=["department", "start", "id"],
+                include=SEARCH_COLUMNS,
+                condition=models.Q(status=SlotStatus.FREE),
+                name="slot_free_by_dept",
             ),
             models.Index(
-                fields=["doctor", "start"], condition=models.Q(status=SlotStatus.FREE), name="slot_free_by_doc"
+                fields=["start", "id"],
+                include=SEARCH_COLUMNS,
+                condition=models.Q(status=SlotStatus.FREE),
+                name="slot_free_by_start",
             ),
-            models.Index(fields=["start"], condition=models.Q(status=SlotStatus.FREE), name="slot_free_by_start"),
-            models.Index(fields=["start"], name="slot_by_start"),
+            models.Index(fields=["start", "id"], name="slot_by_start"),
         ]
 
     def __str__(self) -> str:
