@@ -1,6 +1,6 @@
 """Patient queries: what each caller may see, with the query plan."""
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
 from accounts.models import User
 from patients.models import Patient
@@ -13,7 +13,13 @@ def patients_visible_to(user: User) -> QuerySet[Patient]:
     if user.is_admin:
         return patients
     if user.is_doctor:
-        return patients.none()  # until appointments exist: a doctor has treated nobody
+        from appointments.models import Appointment, AppointmentStatus
+
+        # Cancelled bookings do not count: a doctor sees the patients they see or have seen.
+        treats = Appointment.objects.filter(patient=OuterRef("pk"), doctor__user=user).exclude(
+            status=AppointmentStatus.CANCELLED
+        )
+        return patients.filter(Exists(treats))
     if user.is_patient:
         return patients.filter(user=user)
     return patients.none()

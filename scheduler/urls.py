@@ -10,6 +10,7 @@ api_patterns = [
     path("auth/", include("accounts.urls")),
     path("", include("patients.urls")),
     path("", include("doctors.urls")),
+    path("", include("appointments.urls")),
 ]
 
 urlpatterns = [

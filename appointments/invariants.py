@@ -1,0 +1,33 @@
+"""The booking invariants as SQL, for tests and the benchmark to check after any amount of concurrency."""
+
+from django.db import connection
+
+INVARIANTS = {
+    "slot_with_two_live_appointments": """
+        SELECT count(*) FROM (
+            SELECT slot_id FROM appointments_appointment
+            WHERE status IN ('scheduled', 'completed', 'no_show') GROUP BY slot_id HAVING count(*) > 1
+        ) t
+    """,
+    "slot_status_disagrees_with_appointments": """
+        SELECT count(*) FROM doctors_slot s
+        WHERE (s.status = 'booked') <> EXISTS (
+            SELECT 1 FROM appointments_appointment a
+            WHERE a.slot_id = s.id AND a.status IN ('scheduled', 'completed', 'no_show'))
+    """,
+    "patient_with_overlapping_scheduled_appointments": """
+        SELECT count(*) FROM appointments_appointment a JOIN appointments_appointment b
+          ON a.patient_id = b.patient_id AND a.id < b.id AND a.start < b."end" AND b.start < a."end"
+        WHERE a.status = 'scheduled' AND b.status = 'scheduled'
+    """,
+}
+
+
+def invariant_violations() -> dict[str, int]:
+    """Each invariant's number of violating rows; all zeros when the data is consistent."""
+    with connection.cursor() as cursor:
+        result = {}
+        for name, sql in INVARIANTS.items():
+            cursor.execute(sql)
+            result[name] = cursor.fetchone()[0]
+    return result

@@ -1,0 +1,54 @@
+from rest_framework import serializers
+
+from appointments.models import Appointment, AppointmentStatus
+from scheduler.api import AwareDateTimeField, StrictSerializer
+
+ID = {"min_value": 1, "max_value": 2**63 - 1}
+
+
+class AppointmentSerializer(serializers.ModelSerializer):
+    """An appointment as API.md describes it, plus how and why it was cancelled."""
+
+    slot = serializers.IntegerField(source="slot_id", read_only=True, allow_null=True)
+    doctor = serializers.IntegerField(source="doctor_id", read_only=True)
+    patient = serializers.IntegerField(source="patient_id", read_only=True)
+    start = AwareDateTimeField(read_only=True)
+    end = AwareDateTimeField(read_only=True)
+    status = serializers.ChoiceField(choices=AppointmentStatus.choices, read_only=True)
+    cancelled_by_role = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Appointment
+        fields = [
+            "id",
+            "slot",
+            "doctor",
+            "patient",
+            "start",
+            "end",
+            "status",
+            "reason",
+            "cancellation_reason",
+            "cancelled_by_role",
+            "cancelled_at",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    def get_cancelled_by_role(self, appointment: Appointment) -> str | None:
+        return appointment.cancelled_by.role if appointment.cancelled_by_id else None
+
+
+class AppointmentBookSerializer(StrictSerializer):
+    slot = serializers.IntegerField(**ID, help_text="Id of a free slot")
+    reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    patient = serializers.IntegerField(**ID, required=False, help_text="Admins only: the patient to book for")
+
+
+class AppointmentCancelSerializer(StrictSerializer):
+    reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class AppointmentRescheduleSerializer(StrictSerializer):
+    slot = serializers.IntegerField(**ID, help_text="Id of the free slot to move to")

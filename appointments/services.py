@@ -1,0 +1,185 @@
+"""Appointment commands: book, cancel, complete, reschedule, mark a no-show.
+
+Locking order, the same in every command, so that two commands can never deadlock:
+patient row, then slot rows in ascending id, then the appointment row. The database constraints
+(one live appointment per slot; no overlapping scheduled appointments of a patient) are the final guard;
+their violations are translated here into the domain's 409 errors.
+"""
+
+import logging
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import User
+from appointments.models import Appointment, AppointmentEvent, AppointmentStatus
+from doctors.models import Slot, SlotStatus
+from patients.models import Patient
+from scheduler.exceptions import InvalidTransition, NotFound, PatientConflict, PermissionDenied, SlotUnavailable
+
+logger = logging.getLogger(__name__)
+
+SLOT_GONE = "This slot does not exist or was deleted."
+SLOT_TAKEN = "This slot is already booked."
+
+
+def _lock_patient(patient_id: int) -> None:
+    Patient.objects.select_for_update().filter(pk=patient_id).values_list("pk").first()
+
+
+def _lock_slots(*slot_ids: int) -> dict[int, Slot]:
+    slots = Slot.objects.select_for_update().filter(pk__in=slot_ids).order_by("pk")
+    return {slot.pk: slot for slot in slots}
+
+
+def _lock_appointment(appointment_id: int) -> Appointment:
+    appointment = Appointment.objects.select_for_update().filter(pk=appointment_id).first()
+    if appointment is None:
+        raise NotFound("Appointment not found.")
+    return appointment
+
+
+def _lock_for_change(appointment: Appointment, *other_slot_ids: int) -> tuple[Appointment, dict[int, Slot]]:
+    """Lock an existing appointment with its current slot (and others), in the fixed order.
+
+    Every command that changes an appointment holds its patient's lock, so once we hold it the
+    appointment's slot can no longer move: read it again only then (the caller's copy may be stale).
+    """
+    _lock_patient(appointment.patient_id)
+    current_slot_id = Appointment.objects.filter(pk=appointment.pk).values_list("slot_id", flat=True).first()
+    slots = _lock_slots(*{s for s in (current_slot_id, *other_slot_ids) if s})
+    return _lock_appointment(appointment.pk), slots
+
+
+def _check_bookable(slot: Slot | None) -> Slot:
+    if slot is None:
+        raise SlotUnavailable(SLOT_GONE)
+    if slot.status != SlotStatus.FREE:
+        raise SlotUnavailable(SLOT_TAKEN)
+    if slot.start <= timezone.now():
+        raise ValidationError({"slot": ["This slot is in the past."]})
+    return slot
+
+
+def _check_patient_free(patient: Patient, slot: Slot, *, ignore: Appointment | None = None) -> None:
+    overlapping = Appointment.objects.filter(
+        patient=patient, status=AppointmentStatus.SCHEDULED, start__lt=slot.end, end__gt=slot.start
+    )
+    if ignore is not None:
+        overlapping = overlapping.exclude(pk=ignore.pk)
+    if overlapping.exists():
+        raise PatientConflict()
+
+
+def _translate(exc: IntegrityError) -> Exception:
+    text = str(exc)
+    if "appointments_patient_no_overlap" in text:
+        return PatientConflict()
+    if "appointments_one_live_per_slot" in text or "UNIQUE" in text:
+        return SlotUnavailable(SLOT_TAKEN)
+    return exc
+
+
+def _record(appointment: Appointment, action: str, actor: User, **detail) -> None:
+    AppointmentEvent.objects.create(appointment=appointment, action=action, actor=actor, detail=detail)
+    appointment_id = appointment.pk
+    transaction.on_commit(lambda: logger.info("appointment %s %s by user %s", appointment_id, action, actor.pk))
+
+
+@transaction.atomic
+def book_appointment(*, patient: Patient, slot_id: int, reason: str = "", by: User) -> Appointment:
+    """Book a free future slot for ``patient``; the slot reads ``booked`` in the same transaction."""
+    _lock_patient(patient.pk)
+    slot = _check_bookable(_lock_slots(slot_id).get(slot_id))
+    _check_patient_free(patient, slot)
+    appointment = Appointment(
+        patient=patient, doctor_id=slot.doctor_id, slot=slot, start=slot.start, end=slot.end, reason=reason
+    )
+    slot.status = SlotStatus.BOOKED
+    try:
+        with transaction.atomic():
+            slot.save(update_fields=["status"])
+            appointment.save()
+    except IntegrityError as exc:
+        raise _translate(exc) from exc
+    _record(appointment, AppointmentEvent.Action.BOOKED, by, slot=slot.pk)
+    return appointment
+
+
+@transaction.atomic
+def cancel_appointment(*, appointment: Appointment, by: User, reason: str = "") -> Appointment:
+    """Cancel a scheduled appointment and free its slot. A patient cannot cancel once it has started."""
+    if not (by.is_admin or by.pk in (appointment.patient.user_id, appointment.doctor.user_id)):
+        raise PermissionDenied("Only the appointment's patient, its doctor or an admin can cancel it.")
+    appointment, slots = _lock_for_change(appointment)
+    if appointment.status != AppointmentStatus.SCHEDULED:
+        raise InvalidTransition(f"A {appointment.status} appointment cannot be cancelled.")
+    if by.is_patient and appointment.start <= timezone.now():
+        raise InvalidTransition("The appointment has started; ask the clinic to cancel it.")
+    slot = slots.get(appointment.slot_id)
+    if slot is not None:
+        slot.status = SlotStatus.FREE
+        slot.save(update_fields=["status"])
+    appointment.status = AppointmentStatus.CANCELLED
+    appointment.cancellation_reason = reason
+    appointment.cancelled_by = by
+    appointment.cancelled_at = timezone.now()
+    appointment.save()
+    _record(appointment, AppointmentEvent.Action.CANCELLED, by)
+    return appointment
+
+
+def _finish(appointment: Appointment, by: User, status: str, action: str) -> Appointment:
+    if not (by.is_admin or appointment.doctor.user_id == by.pk):
+        raise PermissionDenied("Only the appointment's doctor or an admin can do this.")
+    appointment = _lock_appointment(appointment.pk)
+    if appointment.status != AppointmentStatus.SCHEDULED:
+        raise InvalidTransition(f"A {appointment.status} appointment cannot become {status}.")
+    if appointment.start > timezone.now():
+        raise InvalidTransition("The visit has not started yet.")
+    appointment.status = status
+    appointment.save(update_fields=["status", "updated_at"])
+    _record(appointment, action, by)
+    return appointment
+
+
+@transaction.atomic
+def complete_appointment(*, appointment: Appointment, by: User) -> Appointment:
+    """Mark a started, scheduled appointment as completed (its doctor or an admin)."""
+    return _finish(appointment, by, AppointmentStatus.COMPLETED, AppointmentEvent.Action.COMPLETED)
+
+
+@transaction.atomic
+def mark_no_show(*, appointment: Appointment, by: User) -> Appointment:
+    """Record that the patient did not come (its doctor or an admin, once the visit has started)."""
+    return _finish(appointment, by, AppointmentStatus.NO_SHOW, AppointmentEvent.Action.NO_SHOW)
+
+
+@transaction.atomic
+def reschedule_appointment(*, appointment: Appointment, new_slot_id: int, by: User) -> Appointment:
+    """Move a scheduled appointment to another free slot: the old slot is freed, all or nothing."""
+    appointment, slots = _lock_for_change(appointment, new_slot_id)
+    if appointment.status != AppointmentStatus.SCHEDULED:
+        raise InvalidTransition(f"A {appointment.status} appointment cannot be rescheduled.")
+    if appointment.start <= timezone.now() and not by.is_admin:
+        raise InvalidTransition("The appointment has started; it can no longer be moved.")
+    if new_slot_id == appointment.slot_id:
+        raise SlotUnavailable("The appointment is already on this slot.")
+    new_slot = _check_bookable(slots.get(new_slot_id))
+    _check_patient_free(appointment.patient, new_slot, ignore=appointment)
+    old_slot = slots.get(appointment.slot_id)
+    try:
+        with transaction.atomic():
+            if old_slot is not None:
+                old_slot.status = SlotStatus.FREE
+                old_slot.save(update_fields=["status"])
+            new_slot.status = SlotStatus.BOOKED
+            new_slot.save(update_fields=["status"])
+            appointment.slot, appointment.doctor_id = new_slot, new_slot.doctor_id
+            appointment.start, appointment.end = new_slot.start, new_slot.end
+            appointment.save()
+    except IntegrityError as exc:
+        raise _translate(exc) from exc
+    _record(appointment, AppointmentEvent.Action.RESCHEDULED, by, old_slot=old_slot and old_slot.pk, slot=new_slot.pk)
+    return appointment

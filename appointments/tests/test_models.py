@@ -1,0 +1,43 @@
+import datetime
+
+import pytest
+from django.db import IntegrityError
+
+from appointments.models import Appointment, AppointmentStatus
+from appointments.tests.factories import AppointmentFactory
+from doctors.tests.factories import SlotFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_second_live_appointment_on_a_slot_is_refused_by_the_database():
+    first = AppointmentFactory()
+    with pytest.raises(IntegrityError, match="appointments_one_live_per_slot|UNIQUE constraint failed"):
+        Appointment.objects.create(patient=first.patient, doctor=first.doctor, slot=first.slot,
+                                   start=first.start, end=first.end)  # fmt: skip
+
+
+def test_a_cancelled_appointment_does_not_hold_its_slot():
+    first = AppointmentFactory(status=AppointmentStatus.CANCELLED)
+    AppointmentFactory(slot=first.slot)
+    assert Appointment.objects.filter(slot=first.slot).count() == 2
+
+
+@pytest.mark.postgres
+def test_overlapping_scheduled_appointments_of_one_patient_are_refused_by_the_database():
+    first = AppointmentFactory()
+    other_doctors_slot = SlotFactory(start=first.start + datetime.timedelta(minutes=30),
+                                     end=first.end + datetime.timedelta(minutes=30))  # fmt: skip
+    with pytest.raises(IntegrityError, match="appointments_patient_no_overlap"):
+        AppointmentFactory(patient=first.patient, slot=other_doctors_slot)
+
+
+def test_unknown_status_is_refused():
+    with pytest.raises(IntegrityError):
+        AppointmentFactory(status="postponed")
+
+
+def test_a_live_appointment_needs_a_slot():
+    with pytest.raises(IntegrityError, match="appointments_live_has_slot"):
+        AppointmentFactory(slot=None, doctor=SlotFactory().doctor, start=SlotFactory().start,
+                           end=SlotFactory().start + datetime.timedelta(hours=1))  # fmt: skip
