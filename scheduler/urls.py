@@ -11,6 +11,7 @@ api_patterns = [
     path("", include("patients.urls")),
     path("", include("doctors.urls")),
     path("", include("appointments.urls")),
+    path("", include("records.urls")),
 ]
 
 urlpatterns = [

@@ -1,0 +1,55 @@
+from rest_framework import serializers
+
+from records.models import MedicalRecord, MedicalRecordVersion, RecordAccessLog
+from scheduler.api import StrictSerializer
+
+ID = {"min_value": 1, "max_value": 2**63 - 1}
+
+
+class MedicalRecordSerializer(serializers.ModelSerializer):
+    appointment = serializers.IntegerField(source="appointment_id", read_only=True)
+    patient = serializers.IntegerField(source="patient_id", read_only=True)
+    doctor = serializers.IntegerField(source="doctor_id", read_only=True)
+    author = serializers.IntegerField(source="author_id", read_only=True)
+
+    class Meta:
+        model = MedicalRecord
+        fields = [
+            "id", "appointment", "patient", "doctor", "author", "diagnosis", "prescription", "notes",
+            "version", "created_at", "updated_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class MedicalRecordVersionSerializer(serializers.ModelSerializer):
+    author = serializers.IntegerField(source="author_id", read_only=True)
+
+    class Meta:
+        model = MedicalRecordVersion
+        fields = ["version", "author", "diagnosis", "prescription", "notes", "created_at"]
+        read_only_fields = fields
+
+
+class MedicalRecordCreateSerializer(StrictSerializer):
+    appointment = serializers.IntegerField(**ID)
+    diagnosis = serializers.CharField(max_length=10_000)
+    prescription = serializers.CharField(max_length=10_000, required=False, allow_blank=True, default="")
+    notes = serializers.CharField(max_length=20_000, required=False, allow_blank=True, default="")
+
+
+class MedicalRecordUpdateSerializer(StrictSerializer):
+    diagnosis = serializers.CharField(max_length=10_000, required=False)
+    prescription = serializers.CharField(max_length=10_000, required=False, allow_blank=True)
+    notes = serializers.CharField(max_length=20_000, required=False, allow_blank=True)
+
+
+class RecordAccessLogSerializer(serializers.ModelSerializer):
+    user = serializers.IntegerField(source="user_id", read_only=True)
+    user_email = serializers.EmailField(source="user.email", read_only=True)
+    user_role = serializers.CharField(source="user.role", read_only=True)
+    record = serializers.IntegerField(source="record_id", read_only=True)
+
+    class Meta:
+        model = RecordAccessLog
+        fields = ["id", "at", "user", "user_email", "user_role", "record", "action", "ip_address"]
+        read_only_fields = fields

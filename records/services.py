@@ -1,0 +1,78 @@
+"""Medical record commands, each writing its audit entry in the same transaction."""
+
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from accounts.models import User
+from appointments.models import Appointment, AppointmentStatus
+from records.models import MedicalRecord, MedicalRecordVersion, RecordAccessLog
+from scheduler.exceptions import Conflict, PermissionDenied
+
+CLINICAL_FIELDS = ("diagnosis", "prescription", "notes")
+
+
+class RecordExists(Conflict):
+    default_code = "record_exists"
+    default_detail = "This appointment already has a medical record; change it with PATCH."
+
+
+def _snapshot(record: MedicalRecord, author: User) -> None:
+    MedicalRecordVersion.objects.create(
+        record=record, version=record.version, author=author,
+        diagnosis=record.diagnosis, prescription=record.prescription, notes=record.notes,
+    )  # fmt: skip
+
+
+@transaction.atomic
+def create_record(
+    *, appointment_id: int, by: User, diagnosis: str, prescription: str = "", notes: str = "", ip: str | None
+) -> MedicalRecord:
+    """Write the record of an appointment: only its doctor, only for a non-cancelled appointment."""
+    appointment = Appointment.objects.select_for_update().select_related("doctor").filter(pk=appointment_id).first()
+    if appointment is None:
+        raise ValidationError({"appointment": ["No such appointment."]})
+    if appointment.doctor.user_id != by.pk:
+        raise PermissionDenied("Only the doctor of this appointment can write its record.")
+    if appointment.status == AppointmentStatus.CANCELLED:
+        raise ValidationError({"appointment": ["A cancelled appointment cannot have a medical record."]})
+    if MedicalRecord.objects.filter(appointment=appointment).exists():
+        raise RecordExists()
+    record = MedicalRecord(
+        appointment=appointment, patient_id=appointment.patient_id, doctor_id=appointment.doctor_id, author=by,
+        diagnosis=diagnosis, prescription=prescription, notes=notes,
+    )  # fmt: skip
+    try:
+        with transaction.atomic():
+            record.save()
+    except IntegrityError as exc:
+        raise RecordExists() from exc
+    _snapshot(record, by)
+    log_access(user=by, records=[record], action=RecordAccessLog.Action.CREATE, ip=ip)
+    return record
+
+
+@transaction.atomic
+def update_record(*, record: MedicalRecord, by: User, ip: str | None, **changes: str) -> MedicalRecord:
+    """Amend a record (its author only); the new state becomes the next version, the old ones stay."""
+    unknown = set(changes) - set(CLINICAL_FIELDS)
+    if unknown:
+        raise ValidationError({name: ["This field cannot be changed."] for name in sorted(unknown)})
+    record = MedicalRecord.objects.select_for_update().get(pk=record.pk)
+    if record.author_id != by.pk:
+        raise PermissionDenied("Only the author of a record can change it.")
+    for name, value in changes.items():
+        setattr(record, name, value)
+    record.version += 1
+    record.save()
+    _snapshot(record, by)
+    log_access(user=by, records=[record], action=RecordAccessLog.Action.UPDATE, ip=ip)
+    return record
+
+
+def log_access(*, user: User, records: Iterable[MedicalRecord], action: str, ip: str | None) -> None:
+    """Append one audit entry per record (a single INSERT for a page of them)."""
+    RecordAccessLog.objects.bulk_create(
+        [RecordAccessLog(user=user, record_id=record.pk, action=action, ip_address=ip) for record in records]
+    )
