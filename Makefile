@@ -40,5 +40,10 @@ serve: install
 	$(PY) manage.py migrate --no-input
 	$(BIN)/gunicorn -c gunicorn.conf.py scheduler.wsgi
 
+## bench: hospital-scale benchmark against the PostgreSQL at DATABASE_URL (not part of make test)
+bench: install
+	$(BIN)/pip install --quiet -r requirements-bench.txt
+	$(PY) -m bench.run
+
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
