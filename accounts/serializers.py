@@ -59,3 +59,8 @@ class MeSerializer(serializers.ModelSerializer):
 
     def get_doctor_id(self, user: User) -> int | None:
         return self._profile_id(user, "doctor_profile")
+
+
+class PasswordChangeSerializer(serializers.Serializer):
+    old_password = serializers.CharField(max_length=4096, trim_whitespace=False, style={"input_type": "password"})
+    new_password = serializers.CharField(max_length=128, trim_whitespace=False, style={"input_type": "password"})

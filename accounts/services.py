@@ -1,9 +1,13 @@
 """Account commands: token issue, rotation, revocation and password changes."""
 
+import hashlib
 from dataclasses import dataclass
 
+from axes.helpers import get_cool_off
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings
@@ -11,8 +15,8 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
-from accounts.models import User
-from scheduler.exceptions import AuthenticationFailed
+from accounts.models import User, normalize_email
+from scheduler.exceptions import AuthenticationFailed, TooManyRequests
 
 INVALID_CREDENTIALS = "No active account found with the given credentials."
 INVALID_TOKEN = "Token is invalid, expired or revoked."
@@ -35,11 +39,31 @@ def issue_tokens(*, user: User) -> TokenPair:
 
 
 def login(*, request, email: str, password: str) -> TokenPair:
-    """Check email and password; the same error whether or not the email exists."""
+    """Check email and password; the same error whether or not the email exists.
+
+    django-axes counts failures per account and per client address; once either is over the limit,
+    every attempt (even with the right password) is a 429 until the cool-off has passed.
+    """
     user = authenticate(request=request, email=email, password=password)
+    if getattr(request, "axes_locked_out", False):
+        raise TooManyRequests(
+            "Too many failed sign-in attempts; try again later.",
+            retry_after=int(get_cool_off(request).total_seconds()),
+        )
     if user is None:
         raise AuthenticationFailed(INVALID_CREDENTIALS, code="invalid_credentials")
     return issue_tokens(user=user)
+
+
+def login_username(request, credentials: dict | None) -> str:
+    """The account axes counts failures for: the normalised email, so case does not dodge the limit."""
+    return normalize_email((credentials or {}).get("email") or (credentials or {}).get("username") or "")
+
+
+def login_client_str(username, ip_address, user_agent, path_info, request) -> str:
+    """How axes names a client in its logs: a short hash instead of the email address."""
+    digest = hashlib.sha256(f"{settings.SECRET_KEY}:{username}".encode()).hexdigest()[:12] if username else "-"
+    return f"account={digest} ip={ip_address} path={path_info}"
 
 
 def _decode_refresh(raw: str) -> RefreshToken:
@@ -98,10 +122,27 @@ def revoke_refresh_tokens(*, user: User) -> int:
 
 
 @transaction.atomic
-def change_password(*, user: User, new_password: str) -> User:
-    """Set a new password (validated) and revoke every refresh token issued before it."""
-    validate_password(new_password, user=user)
+def change_password(*, user: User, new_password: str, old_password: str | None = None) -> User:
+    """Set a new password (validated) and revoke every refresh token issued before it.
+
+    Access tokens issued before stop working too: they carry a hash of the old password hash.
+    """
+    if old_password is not None and not user.check_password(old_password):
+        raise ValidationError({"old_password": ["The current password is not correct."]})
+    try:
+        validate_password(new_password, user=user)
+    except ValidationError as exc:
+        raise ValidationError({"new_password": exc.messages}) from exc
     user.set_password(new_password)
     user.save(update_fields=["password"])
+    revoke_refresh_tokens(user=user)
+    return user
+
+
+@transaction.atomic
+def deactivate_user(*, user: User) -> User:
+    """Block a user at once: no sign-in, no refresh, and their access tokens stop on the next request."""
+    user.is_active = False
+    user.save(update_fields=["is_active"])
     revoke_refresh_tokens(user=user)
     return user

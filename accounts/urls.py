@@ -10,4 +10,5 @@ urlpatterns = [
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("oauth2/token/", views.OAuth2TokenView.as_view(), name="oauth2-token"),
     path("me/", views.MeView.as_view(), name="me"),
+    path("password/", views.PasswordChangeView.as_view(), name="password-change"),
 ]

@@ -12,10 +12,12 @@ from accounts.serializers import (
     OAuth2ErrorSerializer,
     OAuth2TokenRequestSerializer,
     OAuth2TokenSerializer,
+    PasswordChangeSerializer,
     RefreshSerializer,
     TokenPairSerializer,
 )
 from scheduler.exceptions import AuthenticationFailed
+from scheduler.throttles import AddressRateThrottle
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
@@ -30,6 +32,8 @@ class TokenObtainView(APIView):
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
+    throttle_classes = [AddressRateThrottle]
+    throttle_scope = "login"
 
     @extend_schema(
         summary="Sign in",
@@ -53,6 +57,8 @@ class TokenRefreshView(APIView):
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
+    throttle_classes = [AddressRateThrottle]
+    throttle_scope = "token_refresh"
 
     @extend_schema(
         summary="Refresh tokens (rotating)",
@@ -88,6 +94,8 @@ class OAuth2TokenView(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
     parser_classes = [FormParser, MultiPartParser, JSONParser]
+    throttle_classes = [AddressRateThrottle]
+    throttle_scope = "login"
 
     @extend_schema(
         summary="OAuth2 token (password grant)",
@@ -132,3 +140,20 @@ class MeView(APIView):
     @extend_schema(summary="Current user", responses={200: MeSerializer})
     def get(self, request):
         return Response(MeSerializer(request.user).data)
+
+
+@extend_schema(tags=["auth"])
+class PasswordChangeView(APIView):
+    """Change the caller's password; every token issued before stops working."""
+
+    @extend_schema(
+        summary="Change my password",
+        description="Answers a fresh token pair: all earlier access and refresh tokens are revoked.",
+        request=PasswordChangeSerializer,
+        responses={200: TokenPairSerializer, 400: OpenApiResponse(description="Wrong current or weak new password")},
+    )
+    def post(self, request):
+        data = PasswordChangeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.change_password(user=request.user, **data.validated_data)
+        return _pair_response(services.issue_tokens(user=user))

@@ -11,6 +11,7 @@ from patients.models import Patient
 from patients.serializers import PatientRegisterSerializer, PatientSerializer, PatientUpdateSerializer
 from scheduler.api import GenericViewSet
 from scheduler.exceptions import PermissionDenied
+from scheduler.throttles import AddressRateThrottle
 
 NOT_FOUND = OpenApiResponse(description="No such patient, or not visible to you")
 
@@ -21,11 +22,17 @@ class RegisterView(APIView):
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
+    throttle_classes = [AddressRateThrottle]
+    throttle_scope = "register"
 
     @extend_schema(
         summary="Register as a patient",
         request=PatientRegisterSerializer,
-        responses={201: PatientSerializer, 400: OpenApiResponse(description="Invalid field, or email taken")},
+        responses={
+            201: PatientSerializer,
+            400: OpenApiResponse(description="Invalid field, or email taken"),
+            429: OpenApiResponse(description="Too many registrations from this address"),
+        },
     )
     def post(self, request):
         data = PatientRegisterSerializer(data=request.data)

@@ -29,7 +29,9 @@ def _validation_detail(exc: DjangoValidationError):
 def exception_handler(exc, context):
     """DRF's native body (``detail`` or field errors) plus a ``code`` for domain errors."""
     if isinstance(exc, ApplicationError):
-        return Response({"detail": exc.detail, "code": exc.code, **exc.extra}, status=exc.status_code)
+        retry_after = getattr(exc, "retry_after", None)
+        headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
+        return Response({"detail": exc.detail, "code": exc.code, **exc.extra}, status=exc.status_code, headers=headers)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(_validation_detail(exc))
     elif isinstance(exc, Http404):

@@ -60,3 +60,13 @@ class AuthenticationFailed(ApplicationError):
     status_code = 401
     default_code = "authentication_failed"
     default_detail = "Incorrect authentication credentials."
+
+
+class TooManyRequests(ApplicationError):
+    status_code = 429
+    default_code = "too_many_attempts"
+    default_detail = "Too many attempts; try again later."
+
+    def __init__(self, detail: str | None = None, *, retry_after: int, **kwargs):
+        super().__init__(detail, **kwargs)
+        self.retry_after = retry_after

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "phonenumber_field",
     "corsheaders",
+    "axes",
     "accounts",
     "patients",
     "doctors",
@@ -120,6 +121,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Auth
 # ------------------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses locked-out logins before the password is checked
+    "django.contrib.auth.backends.ModelBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -177,6 +182,27 @@ CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DJANGO_MAX_BODY_BYTES", default=256 * 1024)
 
 # ------------------------------------------------------------------------------------------------
+# Brute-force limits (RATE_LIMITS=off turns all of them off). django-axes counts failed logins per
+# account and per client address in the database, so the count holds across server processes.
+# ------------------------------------------------------------------------------------------------
+AXES_ENABLED = RATE_LIMITS
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one locks: per account, per address
+AXES_USERNAME_CALLABLE = "accounts.services.login_username"
+AXES_CLIENT_IP_CALLABLE = "scheduler.net.client_ip"
+AXES_CLIENT_STR_CALLABLE = "accounts.services.login_client_str"  # no email addresses in logs
+AXES_VERBOSE = False
+# Request rates per client address for the endpoints anyone can call (DRF throttles on the cache).
+CACHES = {"default": env.cache("CACHE_URL", default="dbcache://scheduler_cache")}
+THROTTLE_RATES = {
+    "login": env.str("LOGIN_RATE", default="30/min"),
+    "register": env.str("REGISTER_RATE", default="10/hour"),
+    "token_refresh": env.str("TOKEN_REFRESH_RATE", default="60/min"),
+}
+
+# ------------------------------------------------------------------------------------------------
 # Django REST framework
 # ------------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -192,6 +218,8 @@ REST_FRAMEWORK = {
     "DATETIME_FORMAT": "iso-8601",
     "COERCE_DECIMAL_TO_STRING": True,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "DEFAULT_THROTTLE_RATES": THROTTLE_RATES,
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
 
 # ------------------------------------------------------------------------------------------------
