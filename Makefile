@@ -18,7 +18,6 @@ install: $(BIN)/activate
 ## run: install, migrate the local database, load demo data and serve on http://127.0.0.1:8000
 run: install
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-on} $(PY) manage.py migrate --no-input
-	DJANGO_DEBUG=$${DJANGO_DEBUG:-on} $(PY) manage.py createcachetable
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-on} $(PY) manage.py seed_demo
 	@echo ""
 	@echo "  API docs (Swagger UI): http://127.0.0.1:8000/docs/"
@@ -39,7 +38,6 @@ lint: install
 serve: install
 	$(PY) manage.py collectstatic --no-input -v 0
 	$(PY) manage.py migrate --no-input
-	$(PY) manage.py createcachetable
 	$(BIN)/gunicorn -c gunicorn.conf.py scheduler.wsgi
 
 ## bench: hospital-scale benchmark against the PostgreSQL at DATABASE_URL (not part of make test)

@@ -40,6 +40,12 @@ class UserAdmin(DjangoUserAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         if change and "is_active" in form.changed_data and not obj.is_active:
-            # Deactivation must end every session: refresh tokens are revoked; access tokens already
-            # stop on the next request because authentication re-reads is_active.
-            services.revoke_refresh_tokens(user=obj)
+            # Deactivation ends every session (refresh tokens revoked; access tokens stop on the next
+            # request because authentication re-reads is_active) and a doctor's free hours go away.
+            services.deactivate_user(user=obj)
+            if obj.is_doctor:
+                from doctors import services as doctor_services
+                from doctors.models import Doctor
+
+                for doctor in Doctor.objects.filter(user=obj):
+                    doctor_services.withdraw_free_slots(doctor=doctor)

@@ -4,11 +4,14 @@ import hashlib
 from dataclasses import dataclass
 
 from axes.helpers import get_cool_off
+from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
@@ -17,6 +20,7 @@ from rest_framework_simplejwt.utils import get_md5_hash_password
 
 from accounts.models import User, normalize_email
 from scheduler.exceptions import AuthenticationFailed, TooManyRequests
+from scheduler.net import client_ip
 
 INVALID_CREDENTIALS = "No active account found with the given credentials."
 INVALID_TOKEN = "Token is invalid, expired or revoked."
@@ -41,18 +45,39 @@ def issue_tokens(*, user: User) -> TokenPair:
 def login(*, request, email: str, password: str) -> TokenPair:
     """Check email and password; the same error whether or not the email exists.
 
-    django-axes counts failures per account and per client address; once either is over the limit,
-    every attempt (even with the right password) is a 429 until the cool-off has passed.
+    django-axes counts failures per (account, address); over the limit, every attempt from that
+    address for that account (even with the right password) is a 429 until the cool-off has passed.
+    An account that is failing from many addresses at once is refused everywhere the same way.
     """
+    _refuse_if_under_attack(request, email)
     user = authenticate(request=request, email=email, password=password)
     if getattr(request, "axes_locked_out", False):
-        raise TooManyRequests(
-            "Too many failed sign-in attempts; try again later.",
-            retry_after=int(get_cool_off(request).total_seconds()),
-        )
+        raise _locked_out(request)
     if user is None:
         raise AuthenticationFailed(INVALID_CREDENTIALS, code="invalid_credentials")
+    # A success clears this address's failures for the account. (Axes does that on Django's
+    # user_logged_in signal, which token sign-ins never send.)
+    AccessAttempt.objects.filter(username=normalize_email(email), ip_address=client_ip(request)).delete()
     return issue_tokens(user=user)
+
+
+def _locked_out(request) -> TooManyRequests:
+    return TooManyRequests(
+        "Too many failed sign-in attempts; try again later.",
+        retry_after=int(get_cool_off(request).total_seconds()),
+    )
+
+
+def _refuse_if_under_attack(request, email: str) -> None:
+    """429 when the account's failures from all addresses within the cool-off reach the limit."""
+    if not settings.AXES_ENABLED:
+        return
+    since = timezone.now() - get_cool_off(request)
+    failures = AccessAttempt.objects.filter(username=normalize_email(email), attempt_time__gte=since).aggregate(
+        total=Sum("failures_since_start")
+    )["total"]
+    if (failures or 0) >= settings.ACCOUNT_FAILURE_LIMIT:
+        raise _locked_out(request)
 
 
 def login_username(request, credentials: dict | None) -> str:
@@ -121,22 +146,33 @@ def revoke_refresh_tokens(*, user: User) -> int:
     return len(created)
 
 
-@transaction.atomic
-def change_password(*, user: User, new_password: str, old_password: str | None = None) -> User:
+def change_password(*, user: User, new_password: str, old_password: str | None = None, request=None) -> User:
     """Set a new password (validated) and revoke every refresh token issued before it.
 
-    Access tokens issued before stop working too: they carry a hash of the old password hash.
+    Access tokens issued before stop working too: they carry a hash of the old password hash. The
+    current password is checked outside the transaction, so a wrong guess stays counted.
     """
-    if old_password is not None and not user.check_password(old_password):
+    if old_password is not None and not _confirm_password(request, user, old_password):
         raise ValidationError({"old_password": ["The current password is not correct."]})
     try:
         validate_password(new_password, user=user)
     except ValidationError as exc:
         raise ValidationError({"new_password": exc.messages}) from exc
-    user.set_password(new_password)
-    user.save(update_fields=["password"])
-    revoke_refresh_tokens(user=user)
+    with transaction.atomic():
+        user.set_password(new_password)
+        user.save(update_fields=["password"])
+        revoke_refresh_tokens(user=user)
     return user
+
+
+def _confirm_password(request, user: User, password: str) -> bool:
+    """Check the current password through authenticate(), so that guesses count towards the lockout."""
+    if request is None:
+        return user.check_password(password)
+    confirmed = authenticate(request=request, email=user.email, password=password)
+    if getattr(request, "axes_locked_out", False):
+        raise _locked_out(request)
+    return confirmed is not None and confirmed.pk == user.pk
 
 
 @transaction.atomic

@@ -1,6 +1,6 @@
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -17,6 +17,7 @@ from accounts.serializers import (
     TokenPairSerializer,
 )
 from scheduler.exceptions import AuthenticationFailed
+from scheduler.parsers import JSONParser
 from scheduler.throttles import AddressRateThrottle
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
@@ -93,7 +94,7 @@ class OAuth2TokenView(APIView):
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
-    parser_classes = [FormParser, MultiPartParser, JSONParser]
+    parser_classes = [FormParser, JSONParser]  # RFC 6749 uses form encoding; JSON for convenience
     throttle_classes = [AddressRateThrottle]
     throttle_scope = "login"
 
@@ -106,7 +107,8 @@ class OAuth2TokenView(APIView):
         data = OAuth2TokenRequestSerializer(data=request.data)
         if not data.is_valid():
             bad_grant = "grant_type" in data.errors and request.data.get("grant_type")
-            return self._error("unsupported_grant_type" if bad_grant else "invalid_request", str(data.errors))
+            described = "; ".join(f"{field}: {' '.join(map(str, errors))}" for field, errors in data.errors.items())
+            return self._error("unsupported_grant_type" if bad_grant else "invalid_request", described)
         params = data.validated_data
         try:
             if params["grant_type"] == "password":
@@ -150,10 +152,14 @@ class PasswordChangeView(APIView):
         summary="Change my password",
         description="Answers a fresh token pair: all earlier access and refresh tokens are revoked.",
         request=PasswordChangeSerializer,
-        responses={200: TokenPairSerializer, 400: OpenApiResponse(description="Wrong current or weak new password")},
+        responses={
+            200: TokenPairSerializer,
+            400: OpenApiResponse(description="Wrong current or weak new password"),
+            429: OpenApiResponse(description="Too many wrong current passwords"),
+        },
     )
     def post(self, request):
         data = PasswordChangeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = services.change_password(user=request.user, **data.validated_data)
+        user = services.change_password(user=request.user, request=request, **data.validated_data)
         return _pair_response(services.issue_tokens(user=user))

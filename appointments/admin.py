@@ -23,7 +23,7 @@ class AppointmentEventInline(admin.TabularInline):
 class AppointmentAdmin(admin.ModelAdmin):
     """Read-mostly: every state change goes through the same services as the API."""
 
-    list_display = ["id", "start", "patient_name", "doctor", "status", "reason"]
+    list_display = ["id", "start", "patient_name", "doctor", "status"]  # no reason: health data stays off lists
     list_select_related = ["patient__user", "doctor__user"]
     list_filter = ["status", "doctor__department", "doctor__specialization", "doctor"]
     date_hierarchy = "start"

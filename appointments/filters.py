@@ -1,17 +1,15 @@
 import django_filters
 
 from appointments.models import Appointment, AppointmentStatus
-from scheduler.filters import AwareDateTimeFilter
-
-ID = {"min_value": 1, "max_value": 2**63 - 1}
+from scheduler.filters import AwareDateTimeFilter, IdFilter
 
 
 class AppointmentFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=AppointmentStatus.choices)
     start_after = AwareDateTimeFilter(field_name="start", lookup_expr="gte")
     start_before = AwareDateTimeFilter(field_name="start", lookup_expr="lt")
-    doctor = django_filters.NumberFilter(field_name="doctor_id", **ID)
-    patient = django_filters.NumberFilter(field_name="patient_id", **ID)
+    doctor = IdFilter(field_name="doctor_id")
+    patient = IdFilter(field_name="patient_id")
 
     class Meta:
         model = Appointment

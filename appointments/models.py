@@ -5,6 +5,7 @@ from django.db import models
 from doctors.models import Doctor, Slot, TsTzRange
 from patients.models import Patient
 from scheduler.constraints import PostgresExclusionConstraint
+from scheduler.fields import EncryptedTextField
 from scheduler.models import TimeStampedModel
 
 
@@ -29,8 +30,9 @@ class Appointment(TimeStampedModel):
     start = models.DateTimeField()
     end = models.DateTimeField()
     status = models.CharField(max_length=16, choices=AppointmentStatus.choices, default=AppointmentStatus.SCHEDULED)
-    reason = models.TextField(blank=True, default="", max_length=2000)
-    cancellation_reason = models.TextField(blank=True, default="", max_length=2000)
+    # Why a patient comes is health information: encrypted like medical records.
+    reason = EncryptedTextField(blank=True, default="", max_length=2000)
+    cancellation_reason = EncryptedTextField(blank=True, default="", max_length=2000)
     cancelled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

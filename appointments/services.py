@@ -24,17 +24,33 @@ SLOT_GONE = "This slot does not exist or was deleted."
 SLOT_TAKEN = "This slot is already booked."
 
 
-def _lock_patient(patient_id: int) -> None:
-    Patient.objects.select_for_update().filter(pk=patient_id).values_list("pk").first()
+# Locks are FOR NO KEY UPDATE: commands still exclude each other, but the FOR KEY SHARE locks that
+# foreign-key checks take at commit (an appointment referencing a patient, a record referencing an
+# appointment) do not wait for them, which would otherwise deadlock two commands.
+
+
+def lock_patient(patient_id: int) -> None:
+    """The first lock of every command on a patient's appointments (and on their records)."""
+    Patient.objects.select_for_update(no_key=True).filter(pk=patient_id).values_list("pk").first()
 
 
 def _lock_slots(*slot_ids: int) -> dict[int, Slot]:
-    slots = Slot.objects.select_for_update().filter(pk__in=slot_ids).order_by("pk")
+    slots = (
+        Slot.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("doctor__user")
+        .filter(pk__in=slot_ids)
+        .order_by("pk")
+    )
     return {slot.pk: slot for slot in slots}
 
 
 def _lock_appointment(appointment_id: int) -> Appointment:
-    appointment = Appointment.objects.select_for_update().filter(pk=appointment_id).first()
+    appointment = (
+        Appointment.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("patient", "doctor")
+        .filter(pk=appointment_id)
+        .first()
+    )
     if appointment is None:
         raise NotFound("Appointment not found.")
     return appointment
@@ -46,14 +62,14 @@ def _lock_for_change(appointment: Appointment, *other_slot_ids: int) -> tuple[Ap
     Every command that changes an appointment holds its patient's lock, so once we hold it the
     appointment's slot can no longer move: read it again only then (the caller's copy may be stale).
     """
-    _lock_patient(appointment.patient_id)
+    lock_patient(appointment.patient_id)
     current_slot_id = Appointment.objects.filter(pk=appointment.pk).values_list("slot_id", flat=True).first()
     slots = _lock_slots(*{s for s in (current_slot_id, *other_slot_ids) if s})
     return _lock_appointment(appointment.pk), slots
 
 
 def _check_bookable(slot: Slot | None) -> Slot:
-    if slot is None:
+    if slot is None or not slot.doctor.user.is_active:
         raise SlotUnavailable(SLOT_GONE)
     if slot.status != SlotStatus.FREE:
         raise SlotUnavailable(SLOT_TAKEN)
@@ -90,7 +106,7 @@ def _record(appointment: Appointment, action: str, actor: User, **detail) -> Non
 @transaction.atomic
 def book_appointment(*, patient: Patient, slot_id: int, reason: str = "", by: User) -> Appointment:
     """Book a free future slot for ``patient``; the slot reads ``booked`` in the same transaction."""
-    _lock_patient(patient.pk)
+    lock_patient(patient.pk)
     slot = _check_bookable(_lock_slots(slot_id).get(slot_id))
     _check_patient_free(patient, slot)
     appointment = Appointment(
@@ -110,13 +126,15 @@ def book_appointment(*, patient: Patient, slot_id: int, reason: str = "", by: Us
 @transaction.atomic
 def cancel_appointment(*, appointment: Appointment, by: User, reason: str = "") -> Appointment:
     """Cancel a scheduled appointment and free its slot. A patient cannot cancel once it has started."""
+    appointment, slots = _lock_for_change(appointment)
     if not (by.is_admin or by.pk in (appointment.patient.user_id, appointment.doctor.user_id)):
         raise PermissionDenied("Only the appointment's patient, its doctor or an admin can cancel it.")
-    appointment, slots = _lock_for_change(appointment)
     if appointment.status != AppointmentStatus.SCHEDULED:
         raise InvalidTransition(f"A {appointment.status} appointment cannot be cancelled.")
     if by.is_patient and appointment.start <= timezone.now():
         raise InvalidTransition("The appointment has started; ask the clinic to cancel it.")
+    if hasattr(appointment, "medical_record"):
+        raise InvalidTransition("The visit has a medical record; it happened and cannot be cancelled.")
     slot = slots.get(appointment.slot_id)
     if slot is not None:
         slot.status = SlotStatus.FREE
@@ -131,9 +149,9 @@ def cancel_appointment(*, appointment: Appointment, by: User, reason: str = "") 
 
 
 def _finish(appointment: Appointment, by: User, status: str, action: str) -> Appointment:
+    appointment = _lock_appointment(appointment.pk)
     if not (by.is_admin or appointment.doctor.user_id == by.pk):
         raise PermissionDenied("Only the appointment's doctor or an admin can do this.")
-    appointment = _lock_appointment(appointment.pk)
     if appointment.status != AppointmentStatus.SCHEDULED:
         raise InvalidTransition(f"A {appointment.status} appointment cannot become {status}.")
     if appointment.start > timezone.now():
@@ -160,6 +178,8 @@ def mark_no_show(*, appointment: Appointment, by: User) -> Appointment:
 def reschedule_appointment(*, appointment: Appointment, new_slot_id: int, by: User) -> Appointment:
     """Move a scheduled appointment to another free slot: the old slot is freed, all or nothing."""
     appointment, slots = _lock_for_change(appointment, new_slot_id)
+    if not (by.is_admin or appointment.patient.user_id == by.pk):
+        raise PermissionDenied("Only the appointment's patient or an admin can reschedule it.")
     if appointment.status != AppointmentStatus.SCHEDULED:
         raise InvalidTransition(f"A {appointment.status} appointment cannot be rescheduled.")
     if appointment.start <= timezone.now() and not by.is_admin:

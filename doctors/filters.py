@@ -2,7 +2,7 @@ import django_filters
 from django.db.models import Q, QuerySet
 
 from doctors.models import AvailabilityStatus, Department, Doctor, Slot, SlotStatus, Specialization
-from scheduler.filters import AwareDateTimeFilter
+from scheduler.filters import AwareDateTimeFilter, IdFilter
 
 
 class DoctorFilter(django_filters.FilterSet):
@@ -22,9 +22,9 @@ class DoctorFilter(django_filters.FilterSet):
 
 
 class SlotFilter(django_filters.FilterSet):
-    doctor = django_filters.NumberFilter(field_name="doctor_id", min_value=1, max_value=2**63 - 1)
-    specialization = django_filters.NumberFilter(field_name="specialization_id", min_value=1, max_value=2**63 - 1)
-    department = django_filters.NumberFilter(field_name="department_id", min_value=1, max_value=2**63 - 1)
+    doctor = IdFilter(field_name="doctor_id")
+    specialization = IdFilter(field_name="specialization_id")
+    department = IdFilter(field_name="department_id")
     status = django_filters.ChoiceFilter(choices=SlotStatus.choices)
     start_after = AwareDateTimeFilter(field_name="start", lookup_expr="gte", help_text="Slots starting at or after")
     start_before = AwareDateTimeFilter(field_name="start", lookup_expr="lt", help_text="Slots starting before")

@@ -89,6 +89,9 @@ def update_doctor(*, doctor: Doctor, by: User, **changes) -> Doctor:
     restricted = sorted(ADMIN_ONLY_FIELDS & set(changes))
     if restricted and not by.is_admin:
         raise PermissionDenied(f"Only an admin can change: {', '.join(restricted)}.")
+    # Re-read under a lock: the caller's copy may be stale, and a whole-row save would undo a
+    # concurrent admin change (for example the department) that happened in between.
+    doctor = Doctor.objects.select_for_update(no_key=True, of=("self",)).select_related("user").get(pk=doctor.pk)
     user = doctor.user
     user_changes = sorted(USER_FIELDS & set(changes))
     for name in user_changes:
@@ -98,16 +101,18 @@ def update_doctor(*, doctor: Doctor, by: User, **changes) -> Doctor:
     if user_changes:
         user.save(update_fields=user_changes)
     doctor.full_clean()
-    doctor.save()
+    doctor.save(update_fields=[*sorted(PROFILE_FIELDS & set(changes)), "updated_at"])
     if {"specialization", "department"} & set(changes):
-        # Keep the slot rows' search copies in step (see Slot's docstring).
-        Slot.objects.filter(doctor=doctor).update(
-            specialization=doctor.specialization_id, department=doctor.department_id
-        )
+        # Keep the slot rows' search copies in step (see Slot's docstring), locking them in id order
+        # first, the order booking uses, so that this cannot deadlock with a reschedule.
+        slots = Slot.objects.filter(doctor=doctor)
+        list(slots.select_for_update(no_key=True).order_by("pk").values_list("pk"))
+        slots.update(specialization=doctor.specialization_id, department=doctor.department_id)
     return doctor
 
 
 MAX_PERIOD = datetime.timedelta(hours=24)
+HORIZON = datetime.timedelta(days=2 * 366)  # how far ahead a clinic publishes working hours
 MAX_REPEAT = datetime.timedelta(days=366)
 MAX_SLOTS_PER_REQUEST = 1000
 MAX_CONFLICTS_LISTED = 50
@@ -131,6 +136,8 @@ def _check_period(start: datetime.datetime, end: datetime.datetime) -> None:
         raise ValidationError({"end": ["A period may be at most 24 hours; use repeat_weekly_until for more."]})
     if start < timezone.now():
         raise ValidationError({"start": ["Availability cannot start in the past."]})
+    if end > timezone.now() + HORIZON:
+        raise ValidationError({"end": ["Availability can be published at most two years ahead."]})
 
 
 def _periods(start, end, repeat_weekly_until, time_zone) -> list[Period]:
@@ -140,6 +147,8 @@ def _periods(start, end, repeat_weekly_until, time_zone) -> list[Period]:
     first_day = start.astimezone(tz).date()
     if repeat_weekly_until < first_day:
         raise ValidationError({"repeat_weekly_until": ["Must not be before the first period's date."]})
+    if repeat_weekly_until > (timezone.now() + HORIZON).date():
+        raise ValidationError({"repeat_weekly_until": ["Availability can be published at most two years ahead."]})
     if repeat_weekly_until - first_day > MAX_REPEAT:
         raise ValidationError({"repeat_weekly_until": ["A repetition may cover at most one year."]})
     return weekly_periods(start, end, repeat_weekly_until, tz)
@@ -173,7 +182,9 @@ def publish_availability(
             {"repeat_weekly_until": [f"This would create {len(pairs)} slots; one request may create at most "
                                      f"{MAX_SLOTS_PER_REQUEST}."]}
         )  # fmt: skip
-    Doctor.objects.select_for_update().filter(pk=doctor.pk).values_list("pk").first()
+    # The lock queues concurrent publications for one doctor; the locked row's specialization and
+    # department are the ones copied onto the new slots (the caller's copy may be stale).
+    doctor = Doctor.objects.select_for_update(no_key=True).get(pk=doctor.pk)
     overlapping = reduce(operator.or_, (Q(start__lt=e, end__gt=s) for s, e in periods))
     conflicts = list(Slot.objects.filter(overlapping, doctor=doctor).order_by("start")[:MAX_CONFLICTS_LISTED])
     if conflicts:
@@ -198,7 +209,7 @@ def _slot_brief(slot: Slot) -> dict:
 @transaction.atomic
 def delete_slot(*, slot_id: int, by: User) -> None:
     """Delete a free slot (its doctor or an admin); a booked one stays (``SlotUnavailable``)."""
-    slot = Slot.objects.select_for_update(of=("self",)).select_related("doctor").filter(pk=slot_id).first()
+    slot = Slot.objects.select_for_update(no_key=True, of=("self",)).select_related("doctor").filter(pk=slot_id).first()
     if slot is None:
         raise NotFound("Slot not found.")
     if not (by.is_admin or slot.doctor.user_id == by.pk):
@@ -206,3 +217,12 @@ def delete_slot(*, slot_id: int, by: User) -> None:
     if slot.status != SlotStatus.FREE:
         raise SlotUnavailable("This slot is booked; cancel its appointment first.")
     slot.delete()
+
+
+@transaction.atomic
+def withdraw_free_slots(*, doctor: Doctor) -> int:
+    """Delete a doctor's free future slots (they are leaving); booked ones stay for the clinic to handle."""
+    slots = Slot.objects.filter(doctor=doctor, status=SlotStatus.FREE, start__gt=timezone.now())
+    locked = list(slots.select_for_update(no_key=True, skip_locked=True).order_by("pk").values_list("pk", flat=True))
+    deleted, _ = Slot.objects.filter(pk__in=locked, status=SlotStatus.FREE).delete()
+    return deleted

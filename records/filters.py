@@ -1,15 +1,13 @@
 import django_filters
 
 from records.models import MedicalRecord, RecordAccessLog
-from scheduler.filters import AwareDateTimeFilter
-
-ID = {"min_value": 1, "max_value": 2**63 - 1}
+from scheduler.filters import AwareDateTimeFilter, IdFilter
 
 
 class MedicalRecordFilter(django_filters.FilterSet):
-    patient = django_filters.NumberFilter(field_name="patient_id", **ID)
-    doctor = django_filters.NumberFilter(field_name="doctor_id", **ID)
-    appointment = django_filters.NumberFilter(field_name="appointment_id", **ID)
+    patient = IdFilter(field_name="patient_id")
+    doctor = IdFilter(field_name="doctor_id")
+    appointment = IdFilter(field_name="appointment_id")
 
     class Meta:
         model = MedicalRecord
@@ -17,8 +15,8 @@ class MedicalRecordFilter(django_filters.FilterSet):
 
 
 class RecordAccessLogFilter(django_filters.FilterSet):
-    record = django_filters.NumberFilter(field_name="record_id", **ID)
-    user = django_filters.NumberFilter(field_name="user_id", **ID)
+    record = IdFilter(field_name="record_id")
+    user = IdFilter(field_name="user_id")
     action = django_filters.ChoiceFilter(choices=RecordAccessLog.Action.choices)
     after = AwareDateTimeFilter(field_name="at", lookup_expr="gte")
     before = AwareDateTimeFilter(field_name="at", lookup_expr="lt")

@@ -4,9 +4,11 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from accounts.models import User
 from appointments.models import Appointment, AppointmentStatus
+from appointments.services import lock_patient
 from records.models import MedicalRecord, MedicalRecordVersion, RecordAccessLog
 from scheduler.exceptions import Conflict, PermissionDenied
 
@@ -29,14 +31,27 @@ def _snapshot(record: MedicalRecord, author: User) -> None:
 def create_record(
     *, appointment_id: int, by: User, diagnosis: str, prescription: str = "", notes: str = "", ip: str | None
 ) -> MedicalRecord:
-    """Write the record of an appointment: only its doctor, only for a non-cancelled appointment."""
-    appointment = Appointment.objects.select_for_update().select_related("doctor").filter(pk=appointment_id).first()
-    if appointment is None:
-        raise ValidationError({"appointment": ["No such appointment."]})
-    if appointment.doctor.user_id != by.pk:
+    """Write the record of a visit: only its doctor, once it has started, never for a cancelled one.
+
+    Locks in the booking order (the patient, then the appointment), so that writing a record and
+    booking or cancelling for the same patient queue instead of deadlocking.
+    """
+    patient_id = Appointment.objects.filter(pk=appointment_id).values_list("patient_id", flat=True).first()
+    if patient_id is not None:
+        lock_patient(patient_id)
+    appointment = (
+        Appointment.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("doctor")
+        .filter(pk=appointment_id)
+        .first()
+    )
+    # An unknown id answers like someone else's appointment, so ids cannot be probed.
+    if appointment is None or appointment.doctor.user_id != by.pk:
         raise PermissionDenied("Only the doctor of this appointment can write its record.")
     if appointment.status == AppointmentStatus.CANCELLED:
         raise ValidationError({"appointment": ["A cancelled appointment cannot have a medical record."]})
+    if appointment.start > timezone.now():
+        raise ValidationError({"appointment": ["The visit has not started yet."]})
     if MedicalRecord.objects.filter(appointment=appointment).exists():
         raise RecordExists()
     record = MedicalRecord(
@@ -59,7 +74,7 @@ def update_record(*, record: MedicalRecord, by: User, ip: str | None, **changes:
     unknown = set(changes) - set(CLINICAL_FIELDS)
     if unknown:
         raise ValidationError({name: ["This field cannot be changed."] for name in sorted(unknown)})
-    record = MedicalRecord.objects.select_for_update().get(pk=record.pk)
+    record = MedicalRecord.objects.select_for_update(no_key=True).get(pk=record.pk)
     if record.author_id != by.pk:
         raise PermissionDenied("Only the author of a record can change it.")
     for name, value in changes.items():

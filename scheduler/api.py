@@ -4,6 +4,7 @@ import datetime
 import logging
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError
 from django.http import Http404
@@ -29,9 +30,17 @@ def _validation_detail(exc: DjangoValidationError):
 def exception_handler(exc, context):
     """DRF's native body (``detail`` or field errors) plus a ``code`` for domain errors."""
     if isinstance(exc, ApplicationError):
-        retry_after = getattr(exc, "retry_after", None)
-        headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
+        headers = {}
+        if getattr(exc, "retry_after", None) is not None:
+            headers["Retry-After"] = str(exc.retry_after)
+        if exc.status_code == status.HTTP_401_UNAUTHORIZED:
+            headers["WWW-Authenticate"] = 'Bearer realm="api"'
         return Response({"detail": exc.detail, "code": exc.code, **exc.extra}, status=exc.status_code, headers=headers)
+    if isinstance(exc, RequestDataTooBig):
+        return Response(
+            {"detail": "The request body is too large.", "code": "too_large"},
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(_validation_detail(exc))
     elif isinstance(exc, Http404):
@@ -84,7 +93,10 @@ class AwareDateTimeField(serializers.DateTimeField):
 
     def to_internal_value(self, value):
         if isinstance(value, str):
-            parsed = parse_datetime(value.strip()) if "\x00" not in value else None
+            try:
+                parsed = parse_datetime(value.strip()) if "\x00" not in value else None
+            except ValueError:  # well-formed but impossible: February 30th, hour 25, offset +99:00
+                self.fail("invalid", format="YYYY-MM-DDThh:mm[:ss[.uuuuuu]]+HH:MM")
             if parsed is not None and (parsed.tzinfo is None or parsed.utcoffset() is None):
                 raise serializers.ValidationError(NAIVE_DATETIME, code="naive_datetime")
         return super().to_internal_value(value)

@@ -27,3 +27,14 @@ class AwareDateTimeFormField(forms.DateTimeField):
 
 class AwareDateTimeFilter(django_filters.Filter):
     field_class = AwareDateTimeFormField
+
+
+class IdFilter(django_filters.Filter):
+    """A positive integer id (``?doctor=1.7`` is a 400, not silently 1)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(*args, **kwargs)

@@ -22,3 +22,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz/", healthz, name="healthz"),
 ]
+
+handler500 = "scheduler.views.server_error"
+handler400 = "scheduler.views.bad_request"

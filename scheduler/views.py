@@ -3,10 +3,10 @@
 from django.db import connection
 from django.db.utils import Error as DatabaseError
 from django.http import JsonResponse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 
-@require_GET
+@require_safe
 def healthz(request):
     """200 when the database answers a query, else 503."""
     try:
@@ -16,3 +16,12 @@ def healthz(request):
     except DatabaseError:
         return JsonResponse({"status": "unavailable"}, status=503)
     return JsonResponse({"status": "ok"})
+
+
+def server_error(request):
+    """A JSON 500 for API clients (no stack trace, no SQL), whatever DEBUG says."""
+    return JsonResponse({"detail": "Internal server error.", "code": "server_error"}, status=500)
+
+
+def bad_request(request, exception):
+    return JsonResponse({"detail": "Bad request.", "code": "bad_request"}, status=400)

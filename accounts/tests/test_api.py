@@ -1,4 +1,5 @@
 import threading
+from urllib.parse import urlencode
 
 import pytest
 from django.db import connection
@@ -12,6 +13,12 @@ from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from conftest import client_for
 
 pytestmark = pytest.mark.django_db
+
+
+def form_post(client, path, data):
+    """POST as an HTML form / Swagger UI's OAuth2 dialog does: application/x-www-form-urlencoded."""
+    return client.post(path, urlencode(data), content_type="application/x-www-form-urlencoded")
+
 
 TOKEN = "/api/auth/token/"
 REFRESH = "/api/auth/token/refresh/"
@@ -160,8 +167,8 @@ class TestLogout:
 class TestOAuth2PasswordGrant:
     def test_password_grant_answers_as_rfc_6749(self, api_client):
         user = UserFactory()
-        response = api_client.post(
-            OAUTH2, {"grant_type": "password", "username": user.email, "password": DEFAULT_PASSWORD}
+        response = form_post(
+            api_client, OAUTH2, {"grant_type": "password", "username": user.email, "password": DEFAULT_PASSWORD}
         )
         assert response.status_code == 200
         body = response.json()
@@ -175,25 +182,25 @@ class TestOAuth2PasswordGrant:
 
     def test_wrong_password_is_invalid_grant(self, api_client):
         user = UserFactory()
-        response = api_client.post(OAUTH2, {"grant_type": "password", "username": user.email, "password": "no"})
+        response = form_post(api_client, OAUTH2, {"grant_type": "password", "username": user.email, "password": "no"})
         assert response.status_code == 400
         assert response.json()["error"] == "invalid_grant"
 
     def test_unknown_grant_type_is_unsupported(self, api_client):
-        response = api_client.post(OAUTH2, {"grant_type": "client_credentials"})
+        response = form_post(api_client, OAUTH2, {"grant_type": "client_credentials"})
         assert response.status_code == 400
         assert response.json()["error"] == "unsupported_grant_type"
 
     def test_missing_password_is_invalid_request(self, api_client):
-        response = api_client.post(OAUTH2, {"grant_type": "password", "username": "a@example.org"})
+        response = form_post(api_client, OAUTH2, {"grant_type": "password", "username": "a@example.org"})
         assert response.json()["error"] == "invalid_request"
 
     def test_refresh_token_grant_rotates(self, api_client):
         user = UserFactory()
         pair = services.issue_tokens(user=user)
-        response = api_client.post(OAUTH2, {"grant_type": "refresh_token", "refresh_token": pair.refresh})
+        response = form_post(api_client, OAUTH2, {"grant_type": "refresh_token", "refresh_token": pair.refresh})
         assert response.status_code == 200
-        again = api_client.post(OAUTH2, {"grant_type": "refresh_token", "refresh_token": pair.refresh})
+        again = form_post(api_client, OAUTH2, {"grant_type": "refresh_token", "refresh_token": pair.refresh})
         assert again.json()["error"] == "invalid_grant"
 
 

@@ -1,4 +1,5 @@
 import multiprocessing
+from urllib.parse import urlencode
 
 import pytest
 from django.db import connections
@@ -6,8 +7,15 @@ from rest_framework.test import APIClient
 
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from conftest import client_for
+from scheduler.throttles import AddressRateThrottle
 
 pytestmark = pytest.mark.django_db
+
+
+def form_post(client, path, data):
+    """POST as an HTML form / Swagger UI's OAuth2 dialog does: application/x-www-form-urlencoded."""
+    return client.post(path, urlencode(data), content_type="application/x-www-form-urlencoded")
+
 
 TOKEN = "/api/auth/token/"
 OAUTH2 = "/api/auth/oauth2/token/"
@@ -31,38 +39,53 @@ class TestLoginLockout:
         assert attempt(api_client, user.email, DEFAULT_PASSWORD).status_code == 429
 
     def test_the_lockout_does_not_say_whether_the_account_exists(self, api_client):
-        for _ in range(5):
-            attempt(api_client, "nobody@example.org", REMOTE_ADDR="10.0.0.1")
         UserFactory(email="somebody@example.org")
         for _ in range(5):
-            attempt(api_client, "somebody@example.org", REMOTE_ADDR="10.0.0.2")
-        a = attempt(api_client, "nobody@example.org", REMOTE_ADDR="10.0.0.3")
-        b = attempt(api_client, "somebody@example.org", REMOTE_ADDR="10.0.0.4")
+            attempt(api_client, "nobody@example.org")
+            attempt(api_client, "somebody@example.org")
+        a, b = attempt(api_client, "nobody@example.org"), attempt(api_client, "somebody@example.org")
         assert a.status_code == b.status_code == 429 and a.json() == b.json()
 
-    def test_an_address_is_locked_after_failures_across_accounts(self, api_client):
-        victim = UserFactory()
-        for n in range(5):
-            attempt(api_client, f"guess{n}@example.org", REMOTE_ADDR="203.0.113.9")
-        assert attempt(api_client, victim.email, DEFAULT_PASSWORD, REMOTE_ADDR="203.0.113.9").status_code == 429
-        assert attempt(api_client, victim.email, DEFAULT_PASSWORD, REMOTE_ADDR="203.0.113.10").status_code == 200
-
-    def test_the_oauth2_endpoint_is_locked_too(self, api_client):
+    def test_a_lockout_from_one_address_does_not_lock_the_owner_out_elsewhere(self, api_client):
         user = UserFactory()
         for _ in range(5):
-            api_client.post(OAUTH2, {"grant_type": "password", "username": user.email, "password": "no"})
-        response = api_client.post(OAUTH2, {"grant_type": "password", "username": user.email,
-                                            "password": DEFAULT_PASSWORD})  # fmt: skip
+            attempt(api_client, user.email, REMOTE_ADDR="203.0.113.9")
+        assert attempt(api_client, user.email, DEFAULT_PASSWORD, REMOTE_ADDR="203.0.113.9").status_code == 429
+        assert attempt(api_client, user.email, DEFAULT_PASSWORD, REMOTE_ADDR="198.51.100.20").status_code == 200
+
+    def test_an_account_failing_from_many_addresses_is_locked_everywhere(self, api_client, settings):
+        settings.ACCOUNT_FAILURE_LIMIT = 12
+        user = UserFactory()
+        for n in range(12):
+            attempt(api_client, user.email, REMOTE_ADDR=f"198.51.100.{n // 4}")
+        response = attempt(api_client, user.email, DEFAULT_PASSWORD, REMOTE_ADDR="192.0.2.200")
         assert response.status_code == 429
         assert "Retry-After" in response
+
+    def test_spraying_many_accounts_from_one_address_is_throttled(self, api_client, monkeypatch):
+        monkeypatch.setitem(AddressRateThrottle.THROTTLE_RATES, "login", "10/min")
+        statuses = [attempt(api_client, f"guess{n}@example.org", REMOTE_ADDR="203.0.113.5").status_code
+                    for n in range(11)]  # fmt: skip
+        assert statuses == [401] * 10 + [429]
+        assert attempt(api_client, "other@example.org", REMOTE_ADDR="203.0.113.6").status_code == 401
+
+    def test_a_success_before_the_limit_resets_the_count(self, api_client):
+        user = UserFactory()
+        for _ in range(4):
+            attempt(api_client, user.email)
+        assert attempt(api_client, user.email, DEFAULT_PASSWORD).status_code == 200
+        for _ in range(4):
+            assert attempt(api_client, user.email).status_code == 401
 
     def test_the_address_comes_from_the_trusted_proxy_not_the_spoofable_leftmost_entry(self, api_client, settings):
         settings.TRUSTED_PROXY_COUNT = 1
         user = UserFactory()
         for n in range(5):
-            attempt(api_client, f"guess{n}@example.org", HTTP_X_FORWARDED_FOR=f"198.51.100.{n}, 192.0.2.50")
+            attempt(api_client, user.email, HTTP_X_FORWARDED_FOR=f"198.51.100.{n}, 192.0.2.50")
         spoofed = attempt(api_client, user.email, DEFAULT_PASSWORD, HTTP_X_FORWARDED_FOR="198.51.100.77, 192.0.2.50")
         assert spoofed.status_code == 429
+        other_client = attempt(api_client, user.email, DEFAULT_PASSWORD, HTTP_X_FORWARDED_FOR="192.0.2.51")
+        assert other_client.status_code == 200
 
     def test_rate_limits_off_turns_the_lockout_off(self, api_client, settings):
         settings.RATE_LIMITS = False
@@ -143,6 +166,15 @@ class TestPasswordChange:
         assert field in response.json()
         user.refresh_from_db()
         assert user.check_password(DEFAULT_PASSWORD)
+
+    def test_guessing_the_current_password_is_locked_out_too(self):
+        user = UserFactory()
+        client = client_for(user)
+        body = {"old_password": "guess", "new_password": "brand-new-passphrase-2"}
+        statuses = [client.post("/api/auth/password/", body, format="json").status_code for _ in range(6)]
+        assert statuses == [400] * 4 + [429, 429]
+        assert client.post("/api/auth/password/", {**body, "old_password": DEFAULT_PASSWORD},
+                           format="json").status_code == 429  # fmt: skip
 
     def test_needs_a_signed_in_user(self, api_client):
         assert api_client.post("/api/auth/password/", {}, format="json").status_code == 401

@@ -1,4 +1,7 @@
+import datetime
+
 import factory
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from appointments.models import Appointment, AppointmentStatus
@@ -19,3 +22,11 @@ class AppointmentFactory(DjangoModelFactory[Appointment]):
     start = factory.LazyAttribute(lambda o: o.slot.start)
     end = factory.LazyAttribute(lambda o: o.slot.end)
     status = AppointmentStatus.SCHEDULED
+
+
+def past_appointment(hours_ago: int = 2, **kwargs) -> Appointment:
+    """A scheduled appointment whose visit started ``hours_ago`` hours ago (a record may be written)."""
+    start = timezone.now().replace(minute=0, second=0, microsecond=0) - datetime.timedelta(hours=hours_ago)
+    kwargs.setdefault("slot__start", start)
+    kwargs.setdefault("slot__end", start + datetime.timedelta(hours=1))
+    return AppointmentFactory(**kwargs)

@@ -2,7 +2,7 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 
 from appointments.models import AppointmentStatus
-from appointments.tests.factories import AppointmentFactory
+from appointments.tests.factories import AppointmentFactory, past_appointment
 from conftest import client_for
 from doctors.models import SlotStatus
 from records import services
@@ -21,7 +21,7 @@ def write_record(appointment, **text) -> MedicalRecord:
 
 @pytest.fixture
 def visit(patient, doctor):
-    return AppointmentFactory(patient=patient, slot__doctor=doctor)
+    return past_appointment(patient=patient, slot__doctor=doctor)
 
 
 class TestCreate:
@@ -54,6 +54,22 @@ class TestCreate:
         assert "appointment" in response.json()
         assert not MedicalRecord.objects.exists()
 
+    def test_a_visit_that_has_not_started_is_400(self, doctor_client, doctor):
+        upcoming = AppointmentFactory(slot__doctor=doctor)
+        response = doctor_client.post(RECORDS, {"appointment": upcoming.pk, "diagnosis": "X"}, format="json")
+        assert response.status_code == 400
+        assert response.json()["appointment"] == ["The visit has not started yet."]
+
+    def test_an_unknown_appointment_answers_like_someone_elses(self, doctor_client):
+        response = doctor_client.post(RECORDS, {"appointment": 987654, "diagnosis": "X"}, format="json")
+        assert response.status_code == 403
+
+    def test_a_visit_with_a_record_cannot_be_cancelled(self, doctor_client, visit):
+        write_record(visit)
+        response = doctor_client.post(f"/api/appointments/{visit.pk}/cancel/", {}, format="json")
+        assert response.status_code == 409
+        assert response.json()["code"] == "invalid_transition"
+
     def test_second_record_for_an_appointment_is_409(self, doctor_client, visit):
         write_record(visit)
         response = doctor_client.post(RECORDS, {"appointment": visit.pk, "diagnosis": "Again"}, format="json")
@@ -64,7 +80,6 @@ class TestCreate:
     @pytest.mark.parametrize(
         "body",
         [
-            {"appointment": 999999, "diagnosis": "X"},
             {"appointment": "abc", "diagnosis": "X"},
             {"diagnosis": "X"},
             {"appointment": 1},
@@ -83,13 +98,13 @@ class TestCreate:
 class TestVisibility:
     def test_patient_reads_own_records_and_not_others(self, patient_client, visit, other_patient):
         mine = write_record(visit)
-        theirs = write_record(AppointmentFactory(patient=other_patient))
+        theirs = write_record(past_appointment(patient=other_patient))
         assert [r["id"] for r in patient_client.get(RECORDS).json()["results"]] == [mine.pk]
         assert patient_client.get(f"{RECORDS}{mine.pk}/").status_code == 200
         assert patient_client.get(f"{RECORDS}{theirs.pk}/").status_code == 404
 
     def test_a_doctor_treating_the_patient_reads_their_history_from_other_doctors(self, patient, other_doctor):
-        by_first_doctor = write_record(AppointmentFactory(patient=patient))
+        by_first_doctor = write_record(past_appointment(patient=patient))
         AppointmentFactory(patient=patient, slot__doctor=other_doctor)
         client = client_for(other_doctor.user)
         assert [r["id"] for r in client.get(RECORDS, {"patient": patient.pk}).json()["results"]] == [by_first_doctor.pk]
@@ -103,14 +118,13 @@ class TestVisibility:
 
     def test_admin_reads_all(self, admin_client, visit):
         write_record(visit)
-        write_record(AppointmentFactory())
+        write_record(past_appointment())
         assert admin_client.get(RECORDS).json()["count"] == 2
 
     def test_history_of_a_patient_is_newest_first(self, admin_client, patient):
-        older = write_record(AppointmentFactory(patient=patient))
-        newer = write_record(AppointmentFactory(patient=patient, slot__start=older.appointment.start.replace(year=2031),
-                                                slot__end=older.appointment.end.replace(year=2031)))  # fmt: skip
-        write_record(AppointmentFactory())
+        older = write_record(past_appointment(hours_ago=30, patient=patient))
+        newer = write_record(past_appointment(hours_ago=3, patient=patient))
+        write_record(past_appointment())
         ids = [r["id"] for r in admin_client.get(RECORDS, {"patient": patient.pk}).json()["results"]]
         assert ids == [newer.pk, older.pk]
 
@@ -213,11 +227,11 @@ def test_clinical_text_is_not_stored_in_plain_text(visit):
 
 class TestQueryCounts:
     def test_record_list_does_not_grow_with_the_page(self, admin_client, django_assert_num_queries):
-        write_record(AppointmentFactory())
+        write_record(past_appointment())
         with django_assert_num_queries(4):  # auth user, count, page, one audit insert
             admin_client.get(RECORDS)
         for _ in range(19):
-            write_record(AppointmentFactory())
+            write_record(past_appointment())
         with django_assert_num_queries(4):
             assert len(admin_client.get(RECORDS).json()["results"]) == 20
 

@@ -5,6 +5,7 @@ A new endpoint without a row in MATRIX fails ``test_every_endpoint_has_a_row``.
 
 import datetime
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 import pytest
 from django.utils import timezone
@@ -14,7 +15,7 @@ from rest_framework.test import APIClient
 from accounts.models import Role
 from accounts.services import issue_tokens
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
-from appointments.tests.factories import AppointmentFactory
+from appointments.tests.factories import AppointmentFactory, past_appointment
 from doctors.tests.factories import DepartmentFactory, DoctorFactory, SlotFactory, SpecializationFactory
 from patients.tests.factories import PatientFactory
 from records import services as record_services
@@ -53,8 +54,9 @@ def build_world() -> World:
     hour = datetime.timedelta(hours=1)
     past_slot = SlotFactory(doctor=doctor, start=now - 2 * hour, end=now - hour, status="booked")
     appointment = AppointmentFactory(patient=patient, slot__doctor=doctor)
-    unrecorded = AppointmentFactory(patient=patient, slot__doctor=doctor)
-    record = record_services.create_record(appointment_id=appointment.pk, by=doctor.user, diagnosis="Flu", ip=None)
+    visited = past_appointment(hours_ago=6, patient=patient, slot__doctor=doctor)
+    unrecorded = past_appointment(hours_ago=4, patient=patient, slot__doctor=doctor)
+    record = record_services.create_record(appointment_id=visited.pk, by=doctor.user, diagnosis="Flu", ip=None)
     return World(
         users={"patient": patient.user, "other_patient": other_patient.user, "doctor": doctor.user,
                "other_doctor": other_doctor.user, "admin": admin},
@@ -239,6 +241,8 @@ def test_status_for_every_role(settings, operation, role):
     if role != "anonymous":
         client.credentials(HTTP_AUTHORIZATION=f"Bearer {issue_tokens(user=world.users[role]).access}")
     data = body(world, role) if body else None
-    form = template == "/api/auth/oauth2/token/"
-    response = getattr(client, method.lower())(path, data, **({} if form else {"format": "json"}))
+    if template == "/api/auth/oauth2/token/":  # form-encoded, as RFC 6749 and Swagger UI send it
+        response = client.post(path, urlencode(data), content_type="application/x-www-form-urlencoded")
+    else:
+        response = getattr(client, method.lower())(path, data, format="json")
     assert response.status_code == expected[role], response.content[:300]
