@@ -1,10 +1,10 @@
 import django_filters
 
 from appointments.models import Appointment, AppointmentStatus
-from scheduler.filters import AwareDateTimeFilter, IdFilter
+from scheduler.filters import AwareDateTimeFilter, BoundedWindowFilterSet, IdFilter
 
 
-class AppointmentFilter(django_filters.FilterSet):
+class AppointmentFilter(BoundedWindowFilterSet):
     status = django_filters.ChoiceFilter(choices=AppointmentStatus.choices)
     start_after = AwareDateTimeFilter(field_name="start", lookup_expr="gte")
     start_before = AwareDateTimeFilter(field_name="start", lookup_expr="lt")

@@ -2,7 +2,7 @@ import django_filters
 from django.db.models import Q, QuerySet
 
 from doctors.models import AvailabilityStatus, Department, Doctor, Slot, SlotStatus, Specialization
-from scheduler.filters import AwareDateTimeFilter, IdFilter
+from scheduler.filters import AwareDateTimeFilter, BoundedWindowFilterSet, IdFilter
 
 
 class DoctorFilter(django_filters.FilterSet):
@@ -21,7 +21,7 @@ class DoctorFilter(django_filters.FilterSet):
         return queryset
 
 
-class SlotFilter(django_filters.FilterSet):
+class SlotFilter(BoundedWindowFilterSet):
     doctor = IdFilter(field_name="doctor_id")
     specialization = IdFilter(field_name="specialization_id")
     department = IdFilter(field_name="department_id")

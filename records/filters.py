@@ -1,7 +1,7 @@
 import django_filters
 
 from records.models import MedicalRecord, RecordAccessLog
-from scheduler.filters import AwareDateTimeFilter, IdFilter
+from scheduler.filters import AwareDateTimeFilter, BoundedWindowFilterSet, IdFilter
 
 
 class MedicalRecordFilter(django_filters.FilterSet):
@@ -14,7 +14,9 @@ class MedicalRecordFilter(django_filters.FilterSet):
         fields = ["patient", "doctor", "appointment"]
 
 
-class RecordAccessLogFilter(django_filters.FilterSet):
+class RecordAccessLogFilter(BoundedWindowFilterSet):
+    window = ("after", "before")
+
     record = IdFilter(field_name="record_id")
     user = IdFilter(field_name="user_id")
     action = django_filters.ChoiceFilter(choices=RecordAccessLog.Action.choices)

@@ -1,5 +1,7 @@
 """Shared query-parameter filters."""
 
+import datetime
+
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
@@ -38,3 +40,25 @@ class IdFilter(django_filters.Filter):
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", 2**63 - 1)
         super().__init__(*args, **kwargs)
+
+
+class BoundedWindowFilterSet(django_filters.FilterSet):
+    """A FilterSet whose ``start_after``/``start_before`` window is ordered and at most a year long.
+
+    Pagination already caps the rows a page returns; the window cap keeps the count and the scan behind
+    a page bounded too.
+    """
+
+    MAX_WINDOW = datetime.timedelta(days=366)
+    window = ("start_after", "start_before")
+
+    def is_valid(self) -> bool:
+        if not super().is_valid():
+            return False
+        after, before = (self.form.cleaned_data.get(name) for name in self.window)
+        if after and before:
+            if before <= after:
+                self.form.add_error(self.window[1], f"Must be later than {self.window[0]}.")
+            elif before - after > self.MAX_WINDOW:
+                self.form.add_error(self.window[1], "The window may span at most 366 days.")
+        return self.form.is_valid()
