@@ -1,4 +1,4 @@
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.parsers import FormParser
 from rest_framework.permissions import AllowAny
@@ -39,6 +39,23 @@ class TokenObtainView(APIView):
     @extend_schema(
         summary="Sign in",
         request=LoginSerializer,
+        examples=[
+            OpenApiExample(
+                "Credentials", request_only=True, value={"email": "patient@demo.clinic", "password": "your password"}
+            ),
+            OpenApiExample(
+                "Wrong password",
+                status_codes=["401"],
+                response_only=True,
+                value={"detail": "No active account found with the given credentials.", "code": "invalid_credentials"},
+            ),
+            OpenApiExample(
+                "Locked out",
+                status_codes=["429"],
+                response_only=True,
+                value={"detail": "Too many failed sign-in attempts; try again later.", "code": "too_many_attempts"},
+            ),
+        ],  # fmt: skip
         responses={
             200: TokenPairSerializer,
             400: OpenApiResponse(description="Malformed body"),

@@ -1,4 +1,4 @@
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -63,6 +63,45 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Gener
         ),
         parameters=[IDEMPOTENCY_KEY],
         request=AppointmentBookSerializer,
+        examples=[
+            OpenApiExample("A patient books", value={"slot": 42, "reason": "Persistent cough"}, request_only=True),
+            OpenApiExample("An admin books for a patient", value={"slot": 42, "patient": 7}, request_only=True),
+            OpenApiExample(
+                "Booked",
+                status_codes=["201"],
+                response_only=True,
+                value={
+                    "id": 311,
+                    "slot": 42,
+                    "doctor": 3,
+                    "patient": 7,
+                    "start": "2027-03-01T09:00:00Z",
+                    "end": "2027-03-01T10:00:00Z",
+                    "status": "scheduled",
+                    "reason": "Persistent cough",
+                    "cancellation_reason": "",
+                    "cancelled_by_role": None,
+                    "cancelled_at": None,
+                    "created_at": "2027-02-20T08:12:03Z",
+                    "updated_at": "2027-02-20T08:12:03Z",
+                },
+            ),
+            OpenApiExample(
+                "Taken",
+                status_codes=["409"],
+                response_only=True,
+                value={"detail": "This slot is already booked.", "code": "slot_unavailable"},
+            ),
+            OpenApiExample(
+                "Overlaps another appointment",
+                status_codes=["409"],
+                response_only=True,
+                value={
+                    "detail": "The patient already has an appointment at an overlapping time.",
+                    "code": "patient_conflict",
+                },
+            ),
+        ],  # fmt: skip
         responses={
             201: AppointmentSerializer,
             400: OpenApiResponse(description="Invalid body, or the slot is in the past"),

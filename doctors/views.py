@@ -1,4 +1,4 @@
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -22,6 +22,7 @@ from scheduler.api import GenericViewSet
 from scheduler.exceptions import PermissionDenied
 
 NOT_FOUND = OpenApiResponse(description="No such doctor")
+ADMINS_ONLY = OpenApiResponse(description="Only admins may do this")
 
 
 class _NamedViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericViewSet):
@@ -44,7 +45,9 @@ class _NamedViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericVie
     list=extend_schema(summary="List departments"),
     retrieve=extend_schema(summary="Get a department"),
     create=extend_schema(
-        summary="Create a department (admin)", request=NameCreateSerializer, responses={201: DepartmentSerializer}
+        summary="Create a department (admin)",
+        request=NameCreateSerializer,
+        responses={201: DepartmentSerializer, 403: ADMINS_ONLY},
     ),
 )
 class DepartmentViewSet(_NamedViewSet):
@@ -62,7 +65,7 @@ class DepartmentViewSet(_NamedViewSet):
     create=extend_schema(
         summary="Create a specialization (admin)",
         request=NameCreateSerializer,
-        responses={201: SpecializationSerializer},
+        responses={201: SpecializationSerializer, 403: ADMINS_ONLY},
     ),
 )
 class SpecializationViewSet(_NamedViewSet):
@@ -80,7 +83,11 @@ class SpecializationViewSet(_NamedViewSet):
     create=extend_schema(
         summary="Create a doctor (admin)",
         request=DoctorCreateSerializer,
-        responses={201: DoctorSerializer, 400: OpenApiResponse(description="Invalid field or email taken")},
+        responses={
+            201: DoctorSerializer,
+            400: OpenApiResponse(description="Invalid field or email taken"),
+            403: ADMINS_ONLY,
+        },
     ),
     partial_update=extend_schema(
         summary="Update a doctor",
@@ -124,7 +131,11 @@ class DoctorViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericVie
         doctor = services.update_doctor(doctor=doctor, by=request.user, **data.validated_data)
         return Response(DoctorSerializer(doctor).data)
 
-    @extend_schema(summary="My doctor profile", responses={200: DoctorSerializer})
+    @extend_schema(
+        summary="My doctor profile",
+        description="The signed-in doctor's own profile.",
+        responses={200: DoctorSerializer, 403: OpenApiResponse(description="Only doctors have a doctor profile")},
+    )
     @action(detail=False, methods=["get"])
     def me(self, request):
         return Response(DoctorSerializer(selectors.get_own_doctor(user=request.user)).data)
@@ -138,6 +149,40 @@ class DoctorViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericVie
             "existing slot of this doctor is a 409 `slot_overlap` listing the conflicts."
         ),
         request=AvailabilitySerializer,
+        examples=[
+            OpenApiExample(
+                "Monday morning",
+                request_only=True,
+                value={"start": "2027-03-01T08:00:00+01:00", "end": "2027-03-01T12:30:00+01:00"},
+            ),
+            OpenApiExample(
+                "Every Monday until June",
+                request_only=True,
+                value={
+                    "start": "2027-03-01T08:00:00+01:00",
+                    "end": "2027-03-01T12:00:00+01:00",
+                    "repeat_weekly_until": "2027-06-28",
+                    "time_zone": "Europe/Berlin",
+                },
+            ),
+            OpenApiExample(
+                "Overlap",
+                status_codes=["409"],
+                response_only=True,
+                value={
+                    "detail": "The period overlaps existing slots of this doctor.",
+                    "code": "slot_overlap",
+                    "conflicts": [
+                        {
+                            "id": 17,
+                            "start": "2027-03-01T08:00:00+00:00",
+                            "end": "2027-03-01T09:00:00+00:00",
+                            "status": "free",
+                        }
+                    ],
+                },
+            ),
+        ],  # fmt: skip
         responses={
             201: AvailabilityResultSerializer,
             400: OpenApiResponse(description="Naive datetime, end <= start, under an hour, too long, too many"),

@@ -1,4 +1,4 @@
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
@@ -14,6 +14,7 @@ from scheduler.exceptions import PermissionDenied
 from scheduler.throttles import AddressRateThrottle
 
 NOT_FOUND = OpenApiResponse(description="No such patient, or not visible to you")
+PATIENTS_ONLY = OpenApiResponse(description="Only patients have a patient profile")
 
 
 @extend_schema(tags=["auth"])
@@ -28,6 +29,22 @@ class RegisterView(APIView):
     @extend_schema(
         summary="Register as a patient",
         request=PatientRegisterSerializer,
+        examples=[
+            OpenApiExample(
+                "New patient",
+                request_only=True,
+                value={
+                    "email": "ada@example.org",
+                    "password": "a-long-passphrase",
+                    "first_name": "Ada",
+                    "last_name": "Lovelace",
+                    "phone": "+14155550123",
+                    "date_of_birth": "1990-12-10",
+                    "insurance_name": "Acme Health",
+                    "insurance_number": "XK-99812",
+                },
+            ),
+        ],  # fmt: skip
         responses={
             201: PatientSerializer,
             400: OpenApiResponse(description="Invalid field, or email taken"),
@@ -43,7 +60,11 @@ class RegisterView(APIView):
 
 @extend_schema(tags=["patients"])
 @extend_schema_view(
-    list=extend_schema(summary="List patients", description="Admins: all; doctors: their patients."),
+    list=extend_schema(
+        summary="List patients",
+        description="Admins: all; doctors: the patients who have an appointment with them.",
+        responses={200: PatientSerializer(many=True), 403: OpenApiResponse(description="Patients use /me/")},
+    ),
     retrieve=extend_schema(summary="Get a patient", responses={200: PatientSerializer, 404: NOT_FOUND}),
     partial_update=extend_schema(
         summary="Update a patient",
@@ -77,12 +98,18 @@ class PatientViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericVi
             raise PermissionDenied("Only the patient or an admin can change this profile.")
         return self._update(request, patient)
 
-    @extend_schema(methods=["GET"], summary="My patient profile", responses={200: PatientSerializer})
+    @extend_schema(
+        methods=["GET"],
+        summary="My patient profile",
+        description="The signed-in patient's own profile.",
+        responses={200: PatientSerializer, 403: PATIENTS_ONLY},
+    )
     @extend_schema(
         methods=["PATCH"],
         summary="Update my patient profile",
+        description="Change name, phone, date of birth or insurance details; email and role cannot change here.",
         request=PatientUpdateSerializer,
-        responses={200: PatientSerializer},
+        responses={200: PatientSerializer, 403: PATIENTS_ONLY},
     )
     @action(detail=False, methods=["get", "patch"])
     def me(self, request):

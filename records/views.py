@@ -1,4 +1,4 @@
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -65,6 +65,18 @@ class MedicalRecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Gen
         summary="Write the record of an appointment",
         description="Only the doctor of that appointment, once per appointment, not for a cancelled one.",
         request=MedicalRecordCreateSerializer,
+        examples=[
+            OpenApiExample(
+                "After the visit",
+                request_only=True,
+                value={
+                    "appointment": 311,
+                    "diagnosis": "Acute bronchitis",
+                    "prescription": "Rest, fluids",
+                    "notes": "Review in one week if not better.",
+                },
+            ),
+        ],  # fmt: skip
         responses={
             201: MedicalRecordSerializer,
             400: OpenApiResponse(description="Invalid body, unknown or cancelled appointment"),
@@ -112,6 +124,7 @@ class MedicalRecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Gen
     list=extend_schema(
         summary="Audit trail of record access (admins)",
         description="Who created, changed or read which record, when and from which address. Read-only.",
+        responses={200: RecordAccessLogSerializer(many=True), 403: OpenApiResponse(description="Admins only")},
     )
 )
 class RecordAccessLogViewSet(mixins.ListModelMixin, GenericViewSet):
