@@ -49,7 +49,7 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.
 RATE_LIMITS = env.bool("RATE_LIMITS", default=True)
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "scheduler.apps.ClinicAdminConfig",  # django.contrib.admin with the clinic dashboard
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -71,7 +71,7 @@ INSTALLED_APPS = [
     "doctors",
     "appointments",
     "records",
-    "scheduler",  # project-wide management commands (seed_demo) and templates
+    "scheduler.apps.SchedulerConfig",  # project-wide models, commands (seed_demo) and templates
 ]
 
 MIDDLEWARE = [

@@ -1,15 +1,21 @@
-"""Create demo data for a newcomer (`make run`): only what is missing, and print the logins."""
+"""Create demo data for a newcomer (`make run`): only what is missing, and print the logins.
+
+Departments, specializations, three doctors with two weeks of free weekday hours, a patient, an admin.
+"""
 
 import datetime
 import os
 import secrets
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import Role, User
 from doctors import services as doctor_services
-from doctors.models import Department, Specialization
+from doctors.models import Department, Doctor, Slot, Specialization
 from patients import services as patient_services
 
 DEPARTMENTS = ["Internal Medicine", "Surgery", "Pediatrics"]
@@ -66,7 +72,31 @@ class Command(BaseCommand):
         if not User.objects.filter(email=ADMIN_EMAIL).exists():
             User.objects.create_superuser(ADMIN_EMAIL, password, first_name="Demo", last_name="Admin")
             created.append(("admin", ADMIN_EMAIL))
+        published = self._publish_two_weeks()
         self._report(created, password)
+        if published:
+            self.stdout.write(f"Published {published} free one-hour slots over the next two weeks.")
+
+    def _publish_two_weeks(self) -> int:
+        """Weekdays 09:00-17:00 clinic time for the next two weeks, for demo doctors with no future slot."""
+        tz = ZoneInfo(settings.CLINIC_TIME_ZONE)
+        tomorrow = timezone.now().astimezone(tz).date() + datetime.timedelta(days=1)
+        until = tomorrow + datetime.timedelta(days=13)
+        published = 0
+        for doctor in Doctor.objects.filter(user__email__in=[d[0] for d in DOCTORS]):
+            if Slot.objects.filter(doctor=doctor, start__gt=timezone.now()).exists():
+                continue
+            for offset in range(7):
+                day = tomorrow + datetime.timedelta(days=offset)
+                if day.weekday() >= 5:
+                    continue
+                start = datetime.datetime.combine(day, datetime.time(9), tzinfo=tz)
+                result = doctor_services.publish_availability(
+                    doctor=doctor, start=start, end=start + datetime.timedelta(hours=8),
+                    repeat_weekly_until=until, time_zone=settings.CLINIC_TIME_ZONE,
+                )  # fmt: skip
+                published += len(result.slots)
+        return published
 
     def _report(self, created: list[tuple[str, str]], password: str) -> None:
         if not created:
