@@ -113,10 +113,11 @@ def book_appointment(*, patient: Patient, slot_id: int, reason: str = "", by: Us
         patient=patient, doctor_id=slot.doctor_id, slot=slot, start=slot.start, end=slot.end, reason=reason
     )
     slot.status = SlotStatus.BOOKED
+    # No savepoint: a constraint violation ends the whole command, so the transaction is rolled back
+    # as the translated error leaves it (two statements fewer on the hottest path).
     try:
-        with transaction.atomic():
-            slot.save(update_fields=["status"])
-            appointment.save()
+        slot.save(update_fields=["status"])
+        appointment.save()
     except IntegrityError as exc:
         raise _translate(exc) from exc
     _record(appointment, AppointmentEvent.Action.BOOKED, by, slot=slot.pk)
@@ -190,15 +191,14 @@ def reschedule_appointment(*, appointment: Appointment, new_slot_id: int, by: Us
     _check_patient_free(appointment.patient, new_slot, ignore=appointment)
     old_slot = slots.get(appointment.slot_id)
     try:
-        with transaction.atomic():
-            if old_slot is not None:
-                old_slot.status = SlotStatus.FREE
-                old_slot.save(update_fields=["status"])
-            new_slot.status = SlotStatus.BOOKED
-            new_slot.save(update_fields=["status"])
-            appointment.slot, appointment.doctor_id = new_slot, new_slot.doctor_id
-            appointment.start, appointment.end = new_slot.start, new_slot.end
-            appointment.save()
+        if old_slot is not None:
+            old_slot.status = SlotStatus.FREE
+            old_slot.save(update_fields=["status"])
+        new_slot.status = SlotStatus.BOOKED
+        new_slot.save(update_fields=["status"])
+        appointment.slot, appointment.doctor_id = new_slot, new_slot.doctor_id
+        appointment.start, appointment.end = new_slot.start, new_slot.end
+        appointment.save()
     except IntegrityError as exc:
         raise _translate(exc) from exc
     _record(appointment, AppointmentEvent.Action.RESCHEDULED, by, old_slot=old_slot and old_slot.pk, slot=new_slot.pk)

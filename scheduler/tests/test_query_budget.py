@@ -1,0 +1,61 @@
+"""A query budget per hot endpoint: a change that adds a query fails here (and shows up in the benchmark)."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from appointments.tests.factories import AppointmentFactory
+from doctors.tests.factories import SlotFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def count_queries(call) -> tuple[int, list[str]]:
+    with CaptureQueriesContext(connection) as captured:
+        response = call()
+    assert response.status_code < 400, response.content[:300]
+    return len(captured), [q["sql"][:120] for q in captured.captured_queries]
+
+
+BUDGET = {
+    "me": 1,  # the user with both profile ids, in one query
+    "slot_search": 3,  # user, count, page
+    "book": 10,
+    "own_appointments": 3,
+    "doctors": 3,
+}
+
+
+def test_me(patient_client):
+    n, sql = count_queries(lambda: patient_client.get("/api/auth/me/"))
+    assert n == BUDGET["me"], sql
+
+
+def test_slot_search(patient_client):
+    slot = SlotFactory()
+    now = timezone.now()
+    params = {"specialization": slot.specialization_id, "status": "free", "start_after": now.isoformat(),
+              "start_before": (now + datetime.timedelta(days=14)).isoformat()}  # fmt: skip
+    n, sql = count_queries(lambda: patient_client.get("/api/slots/", params))
+    assert n == BUDGET["slot_search"], sql
+
+
+def test_booking(patient_client):
+    slot = SlotFactory()
+    n, sql = count_queries(lambda: patient_client.post("/api/appointments/", {"slot": slot.pk}, format="json"))
+    assert n == BUDGET["book"], "\n".join(sql)
+
+
+def test_own_appointments(patient_client, patient):
+    AppointmentFactory.create_batch(3, patient=patient, slot__doctor=SlotFactory().doctor)
+    n, sql = count_queries(lambda: patient_client.get("/api/appointments/"))
+    assert n == BUDGET["own_appointments"], sql
+
+
+def test_doctors(patient_client):
+    SlotFactory.create_batch(3)
+    n, sql = count_queries(lambda: patient_client.get("/api/doctors/"))
+    assert n == BUDGET["doctors"], sql
