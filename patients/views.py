@@ -7,6 +7,7 @@ from rest_framework.views import APIView
 
 from accounts.permissions import IsAdmin, IsDoctor, IsPatient
 from patients import selectors, services
+from patients.filters import PatientFilter
 from patients.models import Patient
 from patients.serializers import PatientRegisterSerializer, PatientSerializer, PatientUpdateSerializer
 from scheduler.api import GenericViewSet
@@ -62,7 +63,8 @@ class RegisterView(APIView):
 @extend_schema_view(
     list=extend_schema(
         summary="List patients",
-        description="Admins: all; doctors: the patients who have an appointment with them.",
+        description="Admins: all; doctors: the patients who have an appointment with them. Search by part of "
+        "the name or email, by phone or by date of birth.",
         responses={200: PatientSerializer(many=True), 403: OpenApiResponse(description="Patients use /me/")},
     ),
     retrieve=extend_schema(summary="Get a patient", responses={200: PatientSerializer, 404: NOT_FOUND}),
@@ -77,6 +79,7 @@ class PatientViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericVi
 
     serializer_class = PatientSerializer
     queryset = Patient.objects.none()  # for the schema generator; requests use get_queryset
+    filterset_class = PatientFilter
     http_method_names = ["get", "patch", "head", "options"]
 
     def get_permissions(self):

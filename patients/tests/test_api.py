@@ -188,6 +188,23 @@ class TestUpdate:
         assert patient_client.patch(ME, {"date_of_birth": tomorrow}, format="json").status_code == 400
 
 
+def test_admins_search_patients_by_name_email_phone_and_birthday(admin_client):
+    ada = PatientFactory(user__first_name="Ada", user__last_name="Lovelace", phone="+14155550177",
+                         date_of_birth=datetime.date(1815, 12, 10).replace(year=1915))  # fmt: skip
+    PatientFactory(user__first_name="Grace", user__last_name="Hopper")
+
+    def ids(**params):
+        response = admin_client.get(LIST, params)
+        assert response.status_code == 200, response.json()
+        return [p["id"] for p in response.json()["results"]]
+
+    assert ids(search="lovel") == [ada.pk]
+    assert ids(search=ada.user.email.upper()) == [ada.pk]
+    assert ids(phone="+1 415 555 0177") == [ada.pk]
+    assert ids(date_of_birth="1915-12-10") == [ada.pk]
+    assert admin_client.get(LIST, {"date_of_birth": "10/12/1915"}).status_code == 400
+
+
 def test_listing_50_patients_costs_as_many_queries_as_listing_2(admin_client, django_assert_num_queries):
     PatientFactory.create_batch(2)
     with django_assert_num_queries(3):  # auth user, count, page
