@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 from rest_framework_simplejwt.exceptions import TokenError
@@ -23,6 +23,7 @@ from scheduler.exceptions import AuthenticationFailed, TooManyRequests
 from scheduler.net import client_ip
 
 INVALID_CREDENTIALS = "No active account found with the given credentials."
+EMAIL_TAKEN = "An account with this email already exists."
 INVALID_TOKEN = "Token is invalid, expired or revoked."
 
 
@@ -34,6 +35,29 @@ class TokenPair:
     @property
     def expires_in(self) -> int:
         return int(api_settings.ACCESS_TOKEN_LIFETIME.total_seconds())
+
+
+def create_account(*, email: str, password: str, first_name: str, last_name: str, role: str) -> User:
+    """A new user with a validated password; runs inside the caller's transaction (with its profile).
+
+    The email check gives a friendly error; the unique index is the real guard, and its violation (a
+    simultaneous sign-up with the same email) becomes the same error.
+    """
+    email = normalize_email(email)
+    if User.objects.filter(email=email).exists():
+        raise ValidationError({"email": [EMAIL_TAKEN]})
+    user = User(email=email, first_name=first_name, last_name=last_name, role=role)
+    try:
+        validate_password(password, user=user)
+    except ValidationError as exc:
+        raise ValidationError({"password": exc.messages}) from exc
+    user.set_password(password)
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError as exc:
+        raise ValidationError({"email": [EMAIL_TAKEN]}) from exc
+    return user
 
 
 def issue_tokens(*, user: User) -> TokenPair:

@@ -7,18 +7,16 @@ from functools import reduce
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts.models import Role, User, normalize_email
+from accounts.models import Role, User
+from accounts.services import create_account
 from doctors.models import Department, Doctor, Slot, SlotStatus, Specialization
 from doctors.periods import Period, split_period, weekly_periods
 from scheduler.exceptions import NotFound, PermissionDenied, SlotOverlap, SlotUnavailable
-
-EMAIL_TAKEN = "An account with this email already exists."
 
 
 def _create_named(model: type[models.Model], name: str):
@@ -55,20 +53,8 @@ def create_doctor(
     bio: str = "",
 ) -> Doctor:
     """Create a doctor's user account and profile together: both or neither."""
-    email = normalize_email(email)
-    if User.objects.filter(email=email).exists():
-        raise ValidationError({"email": [EMAIL_TAKEN]})
-    user = User(email=email, first_name=first_name, last_name=last_name, role=Role.DOCTOR)
-    try:
-        validate_password(password, user=user)
-    except ValidationError as exc:
-        raise ValidationError({"password": exc.messages}) from exc
-    user.set_password(password)
-    try:
-        with transaction.atomic():
-            user.save()
-    except IntegrityError as exc:
-        raise ValidationError({"email": [EMAIL_TAKEN]}) from exc
+    user = create_account(email=email, password=password, first_name=first_name, last_name=last_name,
+                          role=Role.DOCTOR)  # fmt: skip
     doctor = Doctor(user=user, phone=phone, specialization=specialization, department=department, bio=bio)
     doctor.full_clean()
     doctor.save()

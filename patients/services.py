@@ -2,15 +2,13 @@
 
 import datetime
 
-from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import Role, User, normalize_email
+from accounts.models import Role
+from accounts.services import create_account
 from patients.models import Patient
-
-EMAIL_TAKEN = "An account with this email already exists."
 
 
 def _check_date_of_birth(date_of_birth: datetime.date) -> None:
@@ -31,21 +29,9 @@ def register_patient(
     insurance_number: str = "",
 ) -> Patient:
     """Create a patient user and their profile together: both or neither."""
-    email = normalize_email(email)
-    if User.objects.filter(email=email).exists():
-        raise ValidationError({"email": [EMAIL_TAKEN]})
     _check_date_of_birth(date_of_birth)
-    user = User(email=email, first_name=first_name, last_name=last_name, role=Role.PATIENT)
-    try:
-        validate_password(password, user=user)
-    except ValidationError as exc:
-        raise ValidationError({"password": exc.messages}) from exc
-    user.set_password(password)
-    try:
-        with transaction.atomic():
-            user.save()
-    except IntegrityError as exc:  # a simultaneous registration with the same email won the race
-        raise ValidationError({"email": [EMAIL_TAKEN]}) from exc
+    user = create_account(email=email, password=password, first_name=first_name, last_name=last_name,
+                          role=Role.PATIENT)  # fmt: skip
     patient = Patient(
         user=user,
         phone=phone,
