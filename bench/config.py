@@ -1,0 +1,121 @@
+"""The benchmark's settings: command-line options with defaults from the environment."""
+
+import argparse
+import os
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/scheduler_bench"
+# Measured on the 2-core machine (bench/README.md, "Choosing the worker count").
+DEFAULT_WORKERS = 2
+
+# Scenario names, in the order they run. Baselines first, then reads, then writes: the reads see the
+# freshly vacuumed tables (index-only scans) and the writes' clean-up comes last.
+SCENARIOS = ("me", "search", "search_worst", "appointments", "storm", "hot", "pgbench")
+
+
+@dataclass(frozen=True)
+class Config:
+    database_url: str
+    doctors: int | None
+    patients: int | None
+    duration: int
+    warmup: int
+    users: int
+    workers: int
+    scenarios: tuple[str, ...]
+    hot_slots: int
+    list_appointments: int
+    pgbench_max_tps: int
+    storm_max_rps: int
+
+    @property
+    def database_name(self) -> str:
+        return urlsplit(self.database_url).path.lstrip("/")
+
+
+def _scenarios(value: str) -> tuple[str, ...]:
+    chosen = tuple(name.strip() for name in value.split(",") if name.strip())
+    unknown = sorted(set(chosen) - set(SCENARIOS))
+    if unknown:
+        raise argparse.ArgumentTypeError(
+            f"unknown scenario(s) {', '.join(unknown)}; choose from {', '.join(SCENARIOS)}"
+        )
+    return tuple(name for name in SCENARIOS if name in chosen)
+
+
+def parse_args(argv: list[str] | None = None) -> Config:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.run",
+        description="Serve the project with gunicorn and measure it with locust and pgbench (bench/README.md).",
+    )
+    parser.add_argument("--doctors", type=int, help="seed this many bench doctors (default: 1,000 if none yet)")
+    parser.add_argument("--patients", type=int, help="seed this many bench patients (default: 50,000 if none yet)")
+    parser.add_argument(
+        "--duration",
+        type=int,
+        default=int(os.environ.get("BENCH_DURATION", "20")),
+        help="seconds each scenario runs (env BENCH_DURATION, default 20)",
+    )
+    parser.add_argument(
+        "--warmup",
+        type=int,
+        default=int(os.environ.get("BENCH_WARMUP", "2")),
+        help="seconds at the start of each scenario left out of rates and latencies (default 2)",
+    )
+    parser.add_argument(
+        "--users",
+        type=int,
+        default=int(os.environ.get("BENCH_USERS", "64")),
+        help="concurrent locust users and pgbench clients (env BENCH_USERS, default 64)",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=int(os.environ.get("GUNICORN_WORKERS", DEFAULT_WORKERS)),
+        help=f"gunicorn workers (env GUNICORN_WORKERS, default {DEFAULT_WORKERS})",
+    )
+    parser.add_argument(
+        "--scenarios",
+        type=_scenarios,
+        default=SCENARIOS,
+        help=f"comma-separated subset of {','.join(SCENARIOS)} (default: all)",
+    )
+    parser.add_argument("--hot-slots", type=int, default=10, help="slots the hot-slot scenario races for")
+    parser.add_argument(
+        "--list-appointments",
+        type=int,
+        default=10,
+        help="appointments each patient of the list scenario has (default 10)",
+    )
+    parser.add_argument(
+        "--pgbench-max-tps",
+        type=int,
+        default=3000,
+        help="upper bound on pgbench's rate, to reserve enough free slots (default 3000)",
+    )
+    parser.add_argument(
+        "--storm-max-rps",
+        type=int,
+        default=1000,
+        help="upper bound on the booking storm's rate, to reserve enough free slots (default 1000)",
+    )
+    args = parser.parse_args(argv)
+    if args.duration <= args.warmup:
+        parser.error("--duration must be longer than --warmup")
+    if args.users < 1 or args.workers < 1:
+        parser.error("--users and --workers must be at least 1")
+    return Config(
+        database_url=os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
+        doctors=args.doctors,
+        patients=args.patients,
+        duration=args.duration,
+        warmup=args.warmup,
+        users=args.users,
+        workers=args.workers,
+        scenarios=args.scenarios,
+        hot_slots=args.hot_slots,
+        list_appointments=args.list_appointments,
+        pgbench_max_tps=args.pgbench_max_tps,
+        storm_max_rps=args.storm_max_rps,
+    )

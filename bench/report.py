@@ -1,0 +1,147 @@
+"""The printed table, the targets, and the JSON file under bench/results/."""
+
+import json
+import math
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench.stats import ScenarioResult
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+@dataclass
+class Report:
+    results: dict[str, ScenarioResult] = field(default_factory=dict)
+    invariants: dict[str, dict[str, int]] = field(default_factory=dict)
+    checks: dict[str, bool] = field(default_factory=dict)  # correctness: any False fails the run
+    explain: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+
+    def add(self, result: ScenarioResult) -> None:
+        self.results[result.name] = result
+
+    def check(self, name: str, ok: bool) -> None:
+        self.checks[name] = ok
+
+    @property
+    def passed(self) -> bool:
+        return all(self.checks.values())
+
+    def ratio(self, result: ScenarioResult, baseline: str) -> float:
+        base = self.results.get(baseline)
+        return result.rps / base.rps if base and base.rps else math.nan
+
+
+def _fmt(value: float, digits: int = 1) -> str:
+    return "-" if math.isnan(value) else f"{value:.{digits}f}"
+
+
+COLUMNS = ("scenario", "req/s", "p50 ms", "p95 ms", "p99 ms", "ok", "409", "5xx", "unexp.", "vs /me", "vs pgbench")
+
+
+def table(report: Report) -> str:
+    rows = [COLUMNS]
+    for r in report.results.values():
+        rows.append(
+            (
+                r.title,
+                _fmt(r.rps),
+                _fmt(r.p50_ms),
+                _fmt(r.p95_ms),
+                _fmt(r.p99_ms),
+                str(r.ok),
+                str(r.expected_409),
+                str(r.errors_5xx),
+                str(r.unexpected + r.transport_errors),
+                _fmt(report.ratio(r, "me"), 2),
+                _fmt(report.ratio(r, "pgbench"), 2),
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMNS))]
+    lines = []
+    for n, row in enumerate(rows):
+        cells = [row[0].ljust(widths[0])] + [cell.rjust(w) for cell, w in zip(row[1:], widths[1:], strict=True)]
+        lines.append("  ".join(cells))
+        if n == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def targets(report: Report) -> list[tuple[str, bool | None, str]]:
+    """The performance targets (reported, not enforced): (target, met or None if not measured, figures)."""
+    r = report.results
+    out: list[tuple[str, bool | None, str]] = []
+    me, storm, hot = r.get("me"), r.get("storm"), r.get("hot")
+    if storm and me:
+        ratio = storm.rps / me.rps
+        out.append(("booking storm >= 40% of /me req/s", ratio >= 0.4, f"{ratio:.0%}"))
+    if storm:
+        out.append(("booking storm: 0 errors", storm.errors == 0 and storm.expected_409 == 0, f"{storm.errors}"))
+    if hot:
+        out.append(
+            (
+                "hot slots: exactly the hot slots booked",
+                report.checks.get("hot_slots_booked_exactly"),
+                f"{hot.ok} x 201",
+            )
+        )
+        out.append(("hot slots: 0 5xx", hot.errors_5xx == 0, f"{hot.errors_5xx}"))
+        if storm:
+            out.append(
+                (
+                    "hot slots p99 <= 3x booking storm p99",
+                    hot.p99_ms <= 3 * storm.p99_ms,
+                    f"{hot.p99_ms:.1f} vs {3 * storm.p99_ms:.1f} ms",
+                )
+            )
+    for name in ("search", "search_worst"):
+        s = r.get(name)
+        if s:
+            out.append((f"{s.title}: p50 < 50 ms", s.p50_ms < 50, f"{s.p50_ms:.1f} ms"))
+            if me:
+                out.append(
+                    (
+                        f"{s.title}: p50 <= 2x /me p50",
+                        s.p50_ms <= 2 * me.p50_ms,
+                        f"{s.p50_ms:.1f} vs {2 * me.p50_ms:.1f} ms",
+                    )
+                )
+    return out
+
+
+def targets_text(report: Report) -> str:
+    marks = {True: "met   ", False: "MISSED", None: "n/a   "}
+    return "\n".join(f"  {marks[ok]}  {name}  ({figures})" for name, ok, figures in targets(report))
+
+
+def write_json(report: Report, meta: dict[str, Any]) -> Path:
+    RESULTS.mkdir(exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    path = RESULTS / f"{stamp}-{meta['database']['name']}-w{meta['gunicorn']['workers']}-u{meta['load']['users']}.json"
+    body = {
+        **meta,
+        "scenarios": [
+            {**asdict(r), "ratio_to_me": report.ratio(r, "me"), "ratio_to_pgbench": report.ratio(r, "pgbench")}
+            for r in report.results.values()
+        ],
+        "targets": [{"target": name, "met": ok, "figures": figures} for name, ok, figures in targets(report)],
+        "invariants": report.invariants,
+        "checks": report.checks,
+        "passed": report.passed,
+        "explain_search": report.explain,
+    }
+    path.write_text(json.dumps(_finite(body), indent=2, default=str) + "\n")
+    return path
+
+
+def _finite(value: Any) -> Any:
+    """NaN (a figure that could not be measured) as null, which JSON has and NaN is not."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(item) for item in value]
+    return value

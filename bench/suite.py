@@ -1,0 +1,221 @@
+"""One benchmark run: prepare the data, serve, run the scenarios, check the invariants, clean up.
+
+Imported only once Django is set up (bench.run does that with the server's own settings and secrets).
+"""
+
+import logging
+import math
+import multiprocessing
+import platform
+import tempfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench import fixtures, pgbench, report
+from bench.config import Config
+from bench.explain import explain_search
+from bench.fixtures import Allocator, Lane
+from bench.load import run_locust
+from bench.server import Gunicorn, manage
+from bench.stats import Measurement, ScenarioResult, summarize
+
+OK_200 = frozenset({200})
+OK_201 = frozenset({201})
+PGBENCH_LANE = 1000  # slots per pgbench lane: about half a doctor's year, so two lanes fit one doctor
+STORM_LANE_MAX = 1500  # a storm client is one patient with one doctor's slots: at most most of a year
+HEADROOM = 5  # seconds of bookings beyond --duration that the slot reservations allow for
+
+
+@dataclass(frozen=True)
+class Plans:
+    tokens: dict[int, str]  # user id -> access token
+    storm: list[Lane]
+    hot: Lane
+    hot_patients: list[tuple[int, int]]
+    listing: list[Lane]
+    pgbench: list[list[Lane]]
+
+    def users(self, lanes: list[Lane], *, with_slots: bool) -> list[dict[str, Any]]:
+        return [
+            {"token": self.tokens[lane.user_id], **({"slots": lane.slot_ids} if with_slots else {})} for lane in lanes
+        ]
+
+
+class Suite:
+    def __init__(self, config: Config, env: dict[str, str]) -> None:
+        self.config = config
+        self.env = env
+        self.workdir = Path(tempfile.mkdtemp(prefix="bench-"))
+        self.log = self.workdir / "bench.log"
+        self.report = report.Report()
+
+    def run(self) -> int:
+        config = self.config
+        logging.disable(logging.INFO)  # this process's own booking log lines (the server still logs)
+        print(f"Database {config.database_name}; logs in {self.workdir}", flush=True)
+        fixtures.lock_database_for_this_run()
+        manage(self.env, "migrate", "--no-input", "-v", "0")
+        manage(self.env, "collectstatic", "--no-input", "-v", "0")
+        self._reset()
+        try:
+            facts = fixtures.database_facts()
+            plans = self._plan()
+            fixtures.book_directly(plans.listing)
+            fixtures.vacuum()  # the setup bookings cleared all-visible bits that autovacuum would set again
+            self.report.explain = self._explain(plans)
+            with Gunicorn(self.env, self.log) as url:
+                print(f"gunicorn with {config.workers} workers at {url}", flush=True)
+                for name in config.scenarios:
+                    print(f"Running {name} for {config.duration} s ...", flush=True)
+                    self._scenario(name, plans, url)
+        finally:
+            self._reset()
+        meta = self._meta(facts)
+        print()
+        print(report.table(self.report))
+        print("\nTargets (reported, not enforced):")
+        print(report.targets_text(self.report))
+        failed = [name for name, ok in self.report.checks.items() if not ok]
+        print("\nCorrectness:", "all checks passed" if not failed else f"FAILED: {', '.join(failed)}")
+        print(f"Results: {report.write_json(self.report, meta)}")
+        return 0 if self.report.passed else 1
+
+    # ----------------------------------------------------------------------------------------------
+    def _reset(self) -> None:
+        """Back to the seeded state: no bench bookings, no plan table, tables vacuumed."""
+        removed = fixtures.remove_bench_appointments()
+        pgbench.drop_plan()
+        fixtures.vacuum()
+        if removed:
+            print(f"Removed {removed} bench appointments.", flush=True)
+
+    def _plan(self) -> Plans:
+        config, allocate = self.config, Allocator()
+        hot = allocate.lane(config.hot_slots)
+        hot_patients = [allocate.patient() for _ in range(config.users)]
+        listing = [allocate.lane(config.list_appointments) for _ in range(config.users)]
+        storm_slots = min(STORM_LANE_MAX, math.ceil(config.storm_max_rps * (config.duration + HEADROOM) / config.users))
+        storm = [allocate.lane(storm_slots) for _ in range(config.users)] if "storm" in config.scenarios else []
+        pgbench_lanes: list[list[Lane]] = []
+        if "pgbench" in config.scenarios:
+            budget = math.ceil(config.pgbench_max_tps * (config.duration + HEADROOM) / config.users)
+            lanes = math.ceil(budget / PGBENCH_LANE)
+            pgbench_lanes = [
+                [allocate.lane(math.ceil(budget / lanes)) for _ in range(lanes)] for _ in range(config.users)
+            ]
+            pgbench.write_plan(pgbench_lanes)
+        user_ids = [lane.user_id for lane in (*storm, *listing)] + [user_id for _, user_id in hot_patients]
+        patient_ids = [lane.patient_id for lane in (*storm, *listing)] + [patient_id for patient_id, _ in hot_patients]
+        fixtures.encrypt_with_this_runs_key(patient_ids)
+        return Plans(fixtures.access_tokens(user_ids), storm, hot, hot_patients, listing, pgbench_lanes)
+
+    def _explain(self, plans: Plans) -> dict[str, list[dict[str, str]]]:
+        from accounts.models import User
+
+        user = User.objects.get(pk=plans.listing[0].user_id)
+        return {
+            name: explain_search(specialization=fixtures.specialization_id(name), user=user)
+            for name in (fixtures.TYPICAL, fixtures.WORST_CASE)
+        }
+
+    def _locust(self, user_class: str, plan: dict[str, Any], url: str) -> Measurement:
+        return run_locust(user_class, plan, config=self.config, host=url, workdir=self.workdir, log=self.log)
+
+    def _scenario(self, name: str, plans: Plans, url: str) -> None:
+        runners = {
+            "me": self._me,
+            "search": self._search,
+            "search_worst": self._search,
+            "appointments": self._appointments,
+            "storm": self._storm,
+            "hot": self._hot,
+            "pgbench": self._pgbench,
+        }
+        result = runners[name](name, plans, url)
+        self.report.add(result)
+        self.report.check(f"{name}_no_errors", result.errors == 0)
+        for note in result.notes:
+            print(f"  note: {note}", flush=True)
+        print(
+            f"  {result.rps:.1f} req/s, p50 {result.p50_ms:.1f} ms, p99 {result.p99_ms:.1f} ms, "
+            f"statuses {result.status_counts}",
+            flush=True,
+        )
+
+    def _me(self, name: str, plans: Plans, url: str) -> ScenarioResult:
+        measurement = self._locust("MeUser", {"users": plans.users(plans.listing, with_slots=False)}, url)
+        return summarize(name, "GET /me (baseline)", measurement, ok=OK_200)
+
+    def _search(self, name: str, plans: Plans, url: str) -> ScenarioResult:
+        typical = name == "search"
+        specialization = fixtures.specialization_id(fixtures.TYPICAL if typical else fixtures.WORST_CASE)
+        plan = {"users": plans.users(plans.listing, with_slots=False), "specialization": specialization}
+        title = "search, typical" if typical else "search, worst case"
+        return summarize(name, title, self._locust("SearchUser", plan, url), ok=OK_200)
+
+    def _appointments(self, name: str, plans: Plans, url: str) -> ScenarioResult:
+        plan = {"users": plans.users(plans.listing, with_slots=False)}
+        title = f"own appointments ({self.config.list_appointments} each)"
+        return summarize(name, title, self._locust("AppointmentListUser", plan, url), ok=OK_200)
+
+    def _storm(self, name: str, plans: Plans, url: str) -> ScenarioResult:
+        plan = {"users": plans.users(plans.storm, with_slots=True)}
+        result = summarize(name, "booking storm", self._locust("BookingStormUser", plan, url), ok=OK_201)
+        booked = fixtures.appointments_of([lane.patient_id for lane in plans.storm])
+        self.report.check("storm_bookings_match_201s", booked == result.ok)
+        self._invariants(name)
+        return result
+
+    def _hot(self, name: str, plans: Plans, url: str) -> ScenarioResult:
+        slots = plans.hot.slot_ids
+        users = [{"token": plans.tokens[user_id], "slots": slots} for _, user_id in plans.hot_patients]
+        measurement = self._locust("HotSlotUser", {"users": users}, url)
+        result = summarize(name, f"hot slots ({len(slots)})", measurement, ok=OK_201, conflicts_expected=True)
+        live = fixtures.live_appointments(slots)
+        self.report.check("hot_slots_booked_exactly", result.ok == len(slots) and live == len(slots))
+        self._invariants(name)
+        return result
+
+    def _pgbench(self, name: str, plans: Plans, url: str) -> ScenarioResult:
+        config = self.config
+        measurement = pgbench.run_pgbench(
+            database_url=config.database_url,
+            clients=config.users,
+            duration=config.duration,
+            warmup=config.warmup,
+            log=self.log,
+        )
+        self.report.check("pgbench_completed", not measurement.notes)
+        self._invariants(name)
+        return summarize(name, "pgbench booking SQL", measurement, ok=OK_201)
+
+    def _invariants(self, after: str) -> None:
+        found = fixtures.violations()
+        self.report.invariants[f"after_{after}"] = found
+        self.report.check(f"invariants_after_{after}", not any(found.values()))
+
+    def _meta(self, facts: dict[str, int]) -> dict[str, Any]:
+        config = self.config
+        return {
+            "finished_at": datetime.now(UTC).isoformat(),
+            "machine": {
+                "cores": multiprocessing.cpu_count(),
+                "platform": platform.platform(),
+                "python": platform.python_version(),
+            },
+            "database": {"name": config.database_name, **facts},
+            "gunicorn": {
+                "workers": config.workers,
+                "config": "gunicorn.conf.py",
+                "worker_class": self.env.get("GUNICORN_WORKER_CLASS", "sync"),
+            },
+            "load": {
+                "users": config.users,
+                "duration_s": config.duration,
+                "warmup_s": config.warmup,
+                "scenarios": list(config.scenarios),
+            },
+            "logs": str(self.workdir),
+        }
