@@ -197,6 +197,20 @@ def remove_bench_appointments() -> int:
     return removed
 
 
+def remove_bench_tokens() -> int:
+    """Delete the refresh-token records that issuing the runs' access tokens left for bench patients."""
+    with connection.cursor() as cur:
+        cur.execute(
+            f"""
+            DELETE FROM token_blacklist_outstandingtoken o USING accounts_user u
+            WHERE o.user_id = u.id AND u.email LIKE '{BENCH_PATIENT}'
+              AND NOT EXISTS (SELECT 1 FROM token_blacklist_blacklistedtoken b WHERE b.token_id = o.id)
+            """,
+            [],
+        )
+        return cur.rowcount
+
+
 def vacuum() -> None:
     """VACUUM ANALYZE the tables bookings write, as autovacuum would eventually: bookings and their
     clean-up clear pages' all-visible bits, and the slot search is an index-only scan that relies on them.

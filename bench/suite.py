@@ -84,8 +84,9 @@ class Suite:
 
     # ----------------------------------------------------------------------------------------------
     def _reset(self) -> None:
-        """Back to the seeded state: no bench bookings, no plan table, tables vacuumed."""
+        """Back to the seeded state: no bench bookings or tokens, no plan table, tables vacuumed."""
         removed = fixtures.remove_bench_appointments()
+        fixtures.remove_bench_tokens()
         pgbench.drop_plan()
         fixtures.vacuum()
         if removed:
