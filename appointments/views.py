@@ -16,7 +16,7 @@ from appointments.serializers import (
 from patients import selectors as patient_selectors
 from scheduler import idempotency
 from scheduler.api import GenericViewSet
-from scheduler.exceptions import ApplicationError
+from scheduler.exceptions import ApplicationError, NotFound
 
 NOT_FOUND = OpenApiResponse(description="No such appointment, or not yours")
 INVALID_TRANSITION = OpenApiResponse(description="`invalid_transition`: not allowed from this status or time")
@@ -144,7 +144,11 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Gener
         if patient_id is not None:
             raise ApplicationError("Patients book for themselves.", code="invalid",
                                    extra={"patient": ["Only admins may set this field."]})  # fmt: skip
-        return patient_selectors.get_own_patient(user=request.user)
+        # Authentication already loaded the caller's profile with the user (one query for both).
+        patient = getattr(request.user, "patient_profile", None)
+        if patient is None:
+            raise NotFound("You have no patient profile.")
+        return patient
 
     @extend_schema(
         summary="Cancel an appointment",

@@ -1,5 +1,8 @@
+import datetime
+
 import django_filters
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from doctors.models import AvailabilityStatus, Department, Doctor, Slot, SlotStatus, Specialization
 from scheduler.filters import AwareDateTimeFilter, BoundedWindowFilterSet, IdFilter
@@ -26,9 +29,34 @@ class SlotFilter(BoundedWindowFilterSet):
     specialization = IdFilter(field_name="specialization_id")
     department = IdFilter(field_name="department_id")
     status = django_filters.ChoiceFilter(choices=SlotStatus.choices)
-    start_after = AwareDateTimeFilter(field_name="start", lookup_expr="gte", help_text="Slots starting at or after")
-    start_before = AwareDateTimeFilter(field_name="start", lookup_expr="lt", help_text="Slots starting before")
+    start_after = AwareDateTimeFilter(
+        field_name="start", lookup_expr="gte", help_text="Slots starting at or after (default: now)"
+    )
+    start_before = AwareDateTimeFilter(
+        field_name="start",
+        lookup_expr="lt",
+        help_text="Slots starting before (default: start_after + 366 days with a doctor, specialization or "
+        "department filter, else + 31 days; at most 366 days after start_after)",
+    )
 
     class Meta:
         model = Slot
         fields = ["doctor", "specialization", "department", "status", "start_after", "start_before"]
+
+    # Without a window a search would count millions of rows: it starts now, and ends a year later for
+    # one doctor, specialization or department, a month later across the whole clinic.
+    NARROWED_WINDOW = datetime.timedelta(days=366)
+    CLINIC_WIDE_WINDOW = datetime.timedelta(days=31)
+
+    def filter_queryset(self, queryset: QuerySet[Slot]) -> QuerySet[Slot]:
+        data = self.form.cleaned_data
+        after = data.get("start_after")
+        if after is None:
+            after = timezone.now()
+            queryset = queryset.filter(start__gte=after)
+        if data.get("start_before") is None:
+            narrowed = any(data.get(name) for name in ("doctor", "specialization", "department"))
+            queryset = queryset.filter(
+                start__lt=after + (self.NARROWED_WINDOW if narrowed else self.CLINIC_WIDE_WINDOW)
+            )
+        return super().filter_queryset(queryset)

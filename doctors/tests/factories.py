@@ -34,7 +34,7 @@ class DoctorFactory(DjangoModelFactory[Doctor]):
 
 
 class SlotFactory(DjangoModelFactory[Slot]):
-    """A free hour of a doctor, a week from now by default, each one an hour after the previous."""
+    """A free hour of a doctor, a week or more from now by default, each one an hour after the previous."""
 
     class Meta:
         model = Slot

@@ -2,6 +2,7 @@ import datetime
 
 import pytest
 from django.db import IntegrityError
+from django.utils import timezone
 
 from doctors.models import Slot, SlotStatus
 from doctors.tests.factories import DoctorFactory, SlotFactory
@@ -12,8 +13,11 @@ SLOTS = "/api/slots/"
 UTC = datetime.UTC
 
 
+BASE = (timezone.now() + datetime.timedelta(days=2)).replace(minute=0, second=0, microsecond=0)
+
+
 def hour(h: int) -> datetime.datetime:
-    return datetime.datetime(2030, 6, 3, 0, tzinfo=UTC) + datetime.timedelta(hours=h)
+    return BASE + datetime.timedelta(hours=h)
 
 
 class TestConstraints:
@@ -66,6 +70,19 @@ class TestList:
         assert ids(start_after=hour(2).isoformat()) == [s2.pk, s3.pk]
         assert ids(start_before=hour(2).isoformat()) == [s1.pk]
         assert ids(start_after=hour(2).isoformat(), start_before=hour(3).isoformat(), status="free") == [s2.pk]
+
+    def test_without_a_window_the_search_starts_now_and_is_bounded(self, patient_client):
+        past = SlotFactory(start=timezone.now() - datetime.timedelta(hours=3),
+                           end=timezone.now() - datetime.timedelta(hours=2))  # fmt: skip
+        soon = SlotFactory(start=hour(1), end=hour(2))
+        far = SlotFactory(doctor=soon.doctor, start=hour(24 * 60), end=hour(24 * 60 + 1))
+
+        def ids(**params):
+            return [s["id"] for s in patient_client.get(SLOTS, params).json()["results"]]
+
+        assert ids() == [soon.pk]  # clinic-wide: from now, 31 days
+        assert ids(doctor=soon.doctor_id) == [soon.pk, far.pk]  # one doctor: a year
+        assert ids(start_after=(past.start - datetime.timedelta(minutes=1)).isoformat()) == [past.pk, soon.pk]
 
     def test_slot_payload_never_names_who_booked_it(self, patient_client):
         slot = SlotFactory(status=SlotStatus.BOOKED)
@@ -135,7 +152,7 @@ class TestDoctorProfileShowsNextFreeSlot:
         SlotFactory(doctor=doctor, start=hour(5), end=hour(6))
         SlotFactory(doctor=doctor, start=hour(3), end=hour(4))
         body = patient_client.get(f"/api/doctors/{doctor.pk}/").json()
-        assert body["next_free_slot"] == "2030-06-03T03:00:00Z"
+        assert body["next_free_slot"] == hour(3).astimezone(UTC).isoformat().replace("+00:00", "Z")
 
     def test_none_when_no_free_slot(self, patient_client, doctor):
         assert patient_client.get(f"/api/doctors/{doctor.pk}/").json()["next_free_slot"] is None

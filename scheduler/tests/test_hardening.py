@@ -5,6 +5,7 @@ import logging
 
 import pytest
 from django.test import override_settings
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import User
@@ -29,8 +30,9 @@ class TestInputLimits:
             assert "start_before" in response.json()
 
     def test_page_size_is_capped(self, patient_client):
-        for _ in range(3):
-            SlotFactory()
+        start = timezone.now().replace(minute=0, second=0, microsecond=0) + datetime.timedelta(days=1)
+        for h in range(3):
+            SlotFactory(start=start + datetime.timedelta(hours=h), end=start + datetime.timedelta(hours=h + 1))
         response = patient_client.get("/api/slots/", {"page_size": 100000})
         assert response.status_code == 200
         assert len(response.json()["results"]) == 3  # served, but never more than 100 per page
