@@ -1,22 +1,40 @@
+from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
 from rest_framework import serializers
 
 from accounts.models import Role, User
 
 
+@extend_schema_serializer(
+    examples=[OpenApiExample("Login", value={"email": "patient@demo.clinic", "password": "your password"})]
+)
 class LoginSerializer(serializers.Serializer):
     email = serializers.CharField(max_length=254)
     password = serializers.CharField(max_length=4096, trim_whitespace=False, style={"input_type": "password"})
 
 
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample("TokenPair", value={"access": "eyJhbGciOiJIUzI1NiIs...", "refresh": "eyJhbGciOiJIUzI1NiIs..."})
+    ]
+)
 class TokenPairSerializer(serializers.Serializer):
     access = serializers.CharField()
     refresh = serializers.CharField()
 
 
+@extend_schema_serializer(examples=[OpenApiExample("Refresh", value={"refresh": "eyJhbGciOiJIUzI1NiIs..."})])
 class RefreshSerializer(serializers.Serializer):
     refresh = serializers.CharField(max_length=4096)
 
 
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "OAuth2TokenRequest",
+            value={"grant_type": "password", "username": "patient@demo.clinic", "password": "your password"},
+        )
+    ]
+)
 class OAuth2TokenRequestSerializer(serializers.Serializer):
     """RFC 6749 §4.3 (password) and §6 (refresh_token) grants, form-encoded."""
 
@@ -28,6 +46,19 @@ class OAuth2TokenRequestSerializer(serializers.Serializer):
     client_id = serializers.CharField(required=False, allow_blank=True)
 
 
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "OAuth2Token",
+            value={
+                "access_token": "eyJhbGciOiJIUzI1NiIs...",
+                "token_type": "Bearer",
+                "expires_in": 900,
+                "refresh_token": "eyJhbGciOiJIUzI1NiIs...",
+            },
+        )
+    ]
+)
 class OAuth2TokenSerializer(serializers.Serializer):
     access_token = serializers.CharField()
     token_type = serializers.CharField(default="Bearer")
@@ -40,6 +71,22 @@ class OAuth2ErrorSerializer(serializers.Serializer):
     error_description = serializers.CharField()
 
 
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "Me",
+            value={
+                "id": 12,
+                "email": "patient@demo.clinic",
+                "first_name": "Pat",
+                "last_name": "Demo",
+                "role": "patient",
+                "patient_id": 7,
+                "doctor_id": None,
+            },
+        )
+    ]
+)
 class MeSerializer(serializers.ModelSerializer):
     role = serializers.ChoiceField(choices=Role.choices, read_only=True)
     patient_id = serializers.SerializerMethodField()
@@ -61,6 +108,13 @@ class MeSerializer(serializers.ModelSerializer):
         return self._profile_id(user, "doctor_profile")
 
 
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "PasswordChange", value={"old_password": "the current one", "new_password": "a-new-long-passphrase"}
+        )
+    ]
+)
 class PasswordChangeSerializer(serializers.Serializer):
     old_password = serializers.CharField(max_length=4096, trim_whitespace=False, style={"input_type": "password"})
     new_password = serializers.CharField(max_length=128, trim_whitespace=False, style={"input_type": "password"})

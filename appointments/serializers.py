@@ -1,3 +1,4 @@
+from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
 from rest_framework import serializers
 
 from appointments.models import Appointment, AppointmentStatus
@@ -6,6 +7,28 @@ from scheduler.api import AwareDateTimeField, StrictSerializer
 ID = {"min_value": 1, "max_value": 2**63 - 1}
 
 
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "Appointment",
+            value={
+                "id": 311,
+                "slot": 42,
+                "doctor": 3,
+                "patient": 7,
+                "start": "2027-03-01T08:00:00Z",
+                "end": "2027-03-01T09:00:00Z",
+                "status": "scheduled",
+                "reason": "Persistent cough",
+                "cancellation_reason": "",
+                "cancelled_by_role": None,
+                "cancelled_at": None,
+                "created_at": "2027-02-20T08:12:03Z",
+                "updated_at": "2027-02-20T08:12:03Z",
+            },
+        )
+    ]
+)
 class AppointmentSerializer(serializers.ModelSerializer):
     """An appointment as API.md describes it, plus how and why it was cancelled."""
 
@@ -46,9 +69,11 @@ class AppointmentBookSerializer(StrictSerializer):
     patient = serializers.IntegerField(**ID, required=False, help_text="Admins only: the patient to book for")
 
 
+@extend_schema_serializer(examples=[OpenApiExample("AppointmentCancel", value={"reason": "Feeling better"})])
 class AppointmentCancelSerializer(StrictSerializer):
     reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
+@extend_schema_serializer(examples=[OpenApiExample("AppointmentReschedule", value={"slot": 43})])
 class AppointmentRescheduleSerializer(StrictSerializer):
     slot = serializers.IntegerField(**ID, help_text="Id of the free slot to move to")

@@ -1,5 +1,6 @@
 import zoneinfo
 
+from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
 from phonenumber_field.serializerfields import PhoneNumberField
 from rest_framework import serializers
 
@@ -7,6 +8,7 @@ from doctors.models import AvailabilityStatus, Department, Doctor, Slot, SlotSta
 from scheduler.api import AwareDateTimeField, StrictSerializer
 
 
+@extend_schema_serializer(examples=[OpenApiExample("Department", value={"id": 2, "name": "Internal Medicine"})])
 class DepartmentSerializer(serializers.ModelSerializer):
     class Meta:
         model = Department
@@ -14,6 +16,7 @@ class DepartmentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_serializer(examples=[OpenApiExample("Specialization", value={"id": 3, "name": "Cardiology"})])
 class SpecializationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Specialization
@@ -21,10 +24,32 @@ class SpecializationSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_serializer(examples=[OpenApiExample("NameCreate", value={"name": "Cardiology"})])
 class NameCreateSerializer(StrictSerializer):
     name = serializers.CharField(max_length=120)
 
 
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "Doctor",
+            value={
+                "id": 3,
+                "email": "dr.grey@demo.clinic",
+                "first_name": "Meredith",
+                "last_name": "Grey",
+                "phone": "+4930901820",
+                "specialization": {"id": 3, "name": "Cardiology"},
+                "department": {"id": 1, "name": "Surgery"},
+                "availability_status": "available",
+                "bio": "",
+                "next_free_slot": "2027-03-01T08:00:00Z",
+                "created_at": "2027-01-10T09:00:00Z",
+                "updated_at": "2027-01-10T09:00:00Z",
+            },
+        )
+    ]
+)
 class DoctorSerializer(serializers.ModelSerializer):
     """A doctor's public profile."""
 
@@ -57,6 +82,22 @@ class DoctorSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "DoctorCreate",
+            value={
+                "email": "dr.new@clinic.example",
+                "password": "a-long-passphrase",
+                "first_name": "Nina",
+                "last_name": "Novak",
+                "phone": "+4930901821",
+                "specialization": 3,
+                "department": 1,
+            },
+        )
+    ]
+)
 class DoctorCreateSerializer(StrictSerializer):
     email = serializers.EmailField(max_length=254)
     password = serializers.CharField(max_length=128, write_only=True, trim_whitespace=False)
@@ -68,6 +109,7 @@ class DoctorCreateSerializer(StrictSerializer):
     bio = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
+@extend_schema_serializer(examples=[OpenApiExample("DoctorUpdate", value={"availability_status": "occupied"})])
 class DoctorUpdateSerializer(StrictSerializer):
     first_name = serializers.CharField(max_length=150, required=False)
     last_name = serializers.CharField(max_length=150, required=False)
@@ -82,6 +124,22 @@ class DoctorUpdateSerializer(StrictSerializer):
     )
 
 
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "Slot",
+            value={
+                "id": 42,
+                "doctor": 3,
+                "start": "2027-03-01T08:00:00Z",
+                "end": "2027-03-01T09:00:00Z",
+                "status": "free",
+                "specialization": 3,
+                "department": 1,
+            },
+        )
+    ]
+)
 class SlotSerializer(serializers.ModelSerializer):
     """A bookable hour. It never says who booked it."""
 
@@ -116,6 +174,27 @@ class AvailabilitySerializer(StrictSerializer):
         return value
 
 
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "AvailabilityResult",
+            value={
+                "slots": [
+                    {
+                        "id": 42,
+                        "doctor": 3,
+                        "start": "2027-03-01T08:00:00Z",
+                        "end": "2027-03-01T09:00:00Z",
+                        "status": "free",
+                        "specialization": 3,
+                        "department": 1,
+                    }
+                ],
+                "unused_minutes": 30,
+            },
+        )
+    ]
+)
 class AvailabilityResultSerializer(serializers.Serializer):
     slots = SlotSerializer(many=True)
     unused_minutes = serializers.IntegerField(help_text="Time left over that was too short for a slot")

@@ -1,3 +1,4 @@
+from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
 from phonenumber_field.serializerfields import PhoneNumberField
 from rest_framework import serializers
 
@@ -5,6 +6,25 @@ from patients.models import Patient
 from scheduler.api import StrictSerializer
 
 
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "Patient",
+            value={
+                "id": 7,
+                "email": "ada@example.org",
+                "first_name": "Ada",
+                "last_name": "Lovelace",
+                "phone": "+14155550123",
+                "date_of_birth": "1990-12-10",
+                "insurance_name": "Acme Health",
+                "insurance_number": "XK-99812",
+                "created_at": "2027-02-01T10:00:00Z",
+                "updated_at": "2027-02-01T10:00:00Z",
+            },
+        )
+    ]
+)
 class PatientSerializer(serializers.ModelSerializer):
     """The patient profile as API.md describes it."""
 
@@ -41,6 +61,9 @@ class PatientRegisterSerializer(StrictSerializer):
     insurance_number = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
 
 
+@extend_schema_serializer(
+    examples=[OpenApiExample("PatientUpdate", value={"phone": "+442079460958", "insurance_number": "XK-10001"})]
+)
 class PatientUpdateSerializer(StrictSerializer):
     first_name = serializers.CharField(max_length=150, required=False)
     last_name = serializers.CharField(max_length=150, required=False)

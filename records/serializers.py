@@ -1,3 +1,4 @@
+from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
 from rest_framework import serializers
 
 from records.models import MedicalRecord, MedicalRecordVersion, RecordAccessLog
@@ -6,6 +7,26 @@ from scheduler.api import StrictSerializer
 ID = {"min_value": 1, "max_value": 2**63 - 1}
 
 
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "MedicalRecord",
+            value={
+                "id": 55,
+                "appointment": 311,
+                "patient": 7,
+                "doctor": 3,
+                "author": 14,
+                "diagnosis": "Acute bronchitis",
+                "prescription": "Rest, fluids",
+                "notes": "Review in one week.",
+                "version": 1,
+                "created_at": "2027-03-01T09:05:00Z",
+                "updated_at": "2027-03-01T09:05:00Z",
+            },
+        )
+    ]
+)
 class MedicalRecordSerializer(serializers.ModelSerializer):
     appointment = serializers.IntegerField(source="appointment_id", read_only=True)
     patient = serializers.IntegerField(source="patient_id", read_only=True)
@@ -21,6 +42,21 @@ class MedicalRecordSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "MedicalRecordVersion",
+            value={
+                "version": 1,
+                "author": 14,
+                "diagnosis": "Acute bronchitis",
+                "prescription": "Rest, fluids",
+                "notes": "Review in one week.",
+                "created_at": "2027-03-01T09:05:00Z",
+            },
+        )
+    ]
+)
 class MedicalRecordVersionSerializer(serializers.ModelSerializer):
     author = serializers.IntegerField(source="author_id", read_only=True)
 
@@ -37,12 +73,30 @@ class MedicalRecordCreateSerializer(StrictSerializer):
     notes = serializers.CharField(max_length=20_000, required=False, allow_blank=True, default="")
 
 
+@extend_schema_serializer(examples=[OpenApiExample("MedicalRecordUpdate", value={"notes": "Better after three days."})])
 class MedicalRecordUpdateSerializer(StrictSerializer):
     diagnosis = serializers.CharField(max_length=10_000, required=False)
     prescription = serializers.CharField(max_length=10_000, required=False, allow_blank=True)
     notes = serializers.CharField(max_length=20_000, required=False, allow_blank=True)
 
 
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "RecordAccessLog",
+            value={
+                "id": 901,
+                "at": "2027-03-02T10:00:00Z",
+                "user": 12,
+                "user_email": "patient@demo.clinic",
+                "user_role": "patient",
+                "record": 55,
+                "action": "read",
+                "ip_address": "192.0.2.7",
+            },
+        )
+    ]
+)
 class RecordAccessLogSerializer(serializers.ModelSerializer):
     user = serializers.IntegerField(source="user_id", read_only=True)
     user_email = serializers.EmailField(source="user.email", read_only=True)
