@@ -21,8 +21,11 @@ class JWTAuthentication(authentication.JWTAuthentication):
             user_id = validated_token[api_settings.USER_ID_CLAIM]
         except KeyError as exc:
             raise InvalidToken("Token contained no recognizable user identification") from exc
+        # The profiles' encrypted fields are deferred: authentication needs only their ids, and every
+        # request would otherwise pay for two decryptions.
         user = (
             User.objects.select_related("patient_profile", "doctor_profile")
+            .defer("patient_profile__insurance_name", "patient_profile__insurance_number")
             .filter(**{api_settings.USER_ID_FIELD: user_id})
             .first()
         )
