@@ -20,7 +20,7 @@ def appointments_visible_to(user: User) -> QuerySet[Appointment]:
 
 
 def get_appointment_for(*, user: User, appointment_id: int) -> Appointment:
-    appointment = appointments_visible_to(user).select_related("patient", "doctor").filter(pk=appointment_id).first()
+    appointment = appointments_visible_to(user).filter(pk=appointment_id).first()
     if appointment is None:
         raise NotFound("Appointment not found.")
     return appointment

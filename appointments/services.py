@@ -48,6 +48,8 @@ def _lock_appointment(appointment_id: int) -> Appointment:
     appointment = (
         Appointment.objects.select_for_update(no_key=True, of=("self",))
         .select_related("patient", "doctor")
+        # Only the user ids are needed (for the permission checks): skip decrypting insurance details.
+        .defer("patient__insurance_name", "patient__insurance_number")
         .filter(pk=appointment_id)
         .first()
     )
