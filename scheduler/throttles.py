@@ -5,24 +5,15 @@ guessing is django-axes' lockout in ``accounts.services.login``. ``RATE_LIMITS=o
 """
 
 from django.conf import settings
-from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.throttling import ScopedRateThrottle
 
 
-class AddressRateThrottle(SimpleRateThrottle):
-    """A rate per client address for the view's ``throttle_scope``."""
-
-    def __init__(self):
-        pass  # the rate depends on the view's scope; it is resolved in allow_request
+class AddressRateThrottle(ScopedRateThrottle):
+    """DRF's rate for the view's ``throttle_scope``, keyed by client address, off with ``RATE_LIMITS=off``."""
 
     def allow_request(self, request, view) -> bool:
-        if not settings.RATE_LIMITS:
-            return True
-        self.scope = getattr(view, "throttle_scope", None)
-        if not self.scope:
-            return True
-        self.rate = self.get_rate()
-        self.num_requests, self.duration = self.parse_rate(self.rate)
-        return super().allow_request(request, view)
+        return not settings.RATE_LIMITS or super().allow_request(request, view)
 
     def get_cache_key(self, request, view) -> str:
+        # Always the address (NUM_PROXIES-aware), never the user: these endpoints run before sign-in.
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
