@@ -2,9 +2,9 @@
 
 The script issues what ``appointments.services.book_appointment`` issues inside its transaction, in the
 same order and with the same locks: the patient row FOR NO KEY UPDATE, the slot row FOR NO KEY UPDATE
-(read with its doctor and the doctor's user, whose ``is_active`` the service checks), the patient's
-overlap check, the slot marked booked, the appointment inserted (checked by the same unique index and
-exclusion constraint) and its ``booked`` event inserted. What the application adds around it (the
+(read with its doctor's ``is_active``, which the service checks), the slot marked booked, the appointment
+inserted (checked by the same unique index and exclusion constraint, which is the patient's overlap
+check on PostgreSQL) and its ``booked`` event inserted. What the application adds around it (the
 HTTP request, JWT check and user query, the patient lookup, connection health check, serialisation)
 is what the ratio to this baseline measures. If the service's statements change, change these too.
 
@@ -32,10 +32,8 @@ SELECT p.id AS pid, b.user_id AS uid, b.slot_id AS sid FROM {PLAN_TABLE} b
   JOIN patients_patient p ON p.id = b.patient_id WHERE b.client = :client_id AND b.seq = :seq
   FOR NO KEY UPDATE OF p
 \\gset
-SELECT s.*, d.*, u.* FROM doctors_slot s JOIN doctors_doctor d ON d.id = s.doctor_id
+SELECT s.*, u.is_active FROM doctors_slot s JOIN doctors_doctor d ON d.id = s.doctor_id
   JOIN accounts_user u ON u.id = d.user_id WHERE s.id = :sid ORDER BY s.id FOR NO KEY UPDATE OF s;
-SELECT 1 FROM appointments_appointment a, doctors_slot s WHERE s.id = :sid AND a.patient_id = :pid
-  AND a.status = 'scheduled' AND a.start < s."end" AND a."end" > s.start LIMIT 1;
 UPDATE doctors_slot SET status = 'booked' WHERE id = :sid;
 INSERT INTO appointments_appointment (created_at, updated_at, start, "end", status, reason, cancellation_reason,
                                       doctor_id, patient_id, slot_id)

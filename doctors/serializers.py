@@ -5,7 +5,7 @@ from phonenumber_field.serializerfields import PhoneNumberField
 from rest_framework import serializers
 
 from doctors.models import AvailabilityStatus, Department, Doctor, Slot, SlotStatus, Specialization
-from scheduler.api import AwareDateTimeField, StrictSerializer
+from scheduler.api import AwareDateTimeField, StrictSerializer, utc_iso
 
 
 @extend_schema_serializer(examples=[OpenApiExample("Department", value={"id": 2, "name": "Internal Medicine"})])
@@ -154,6 +154,20 @@ class SlotSerializer(serializers.ModelSerializer):
         model = Slot
         fields = ["id", "doctor", "start", "end", "status", "specialization", "department"]
         read_only_fields = fields
+
+    def to_representation(self, slot: Slot) -> dict:
+        # The slot search is the busiest read: build the dict directly instead of field by field (a
+        # quarter of the request's time). The fields above still define the schema, and a test keeps
+        # both answers equal.
+        return {
+            "id": slot.pk,
+            "doctor": slot.doctor_id,
+            "start": utc_iso(slot.start),
+            "end": utc_iso(slot.end),
+            "status": slot.status,
+            "specialization": slot.specialization_id,
+            "department": slot.department_id,
+        }
 
 
 class AvailabilitySerializer(StrictSerializer):

@@ -88,6 +88,14 @@ class GenericViewSet(viewsets.GenericViewSet):
 NAIVE_DATETIME = "Include a UTC offset, e.g. 2027-03-01T09:00:00+00:00."
 
 
+def utc_iso(value: datetime.datetime | None) -> str | None:
+    """A datetime as every datetime field of the API answers it (UTC, ``Z``), without a field instance."""
+    if value is None:
+        return None
+    text = value.astimezone(datetime.UTC).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
 class AwareDateTimeField(serializers.DateTimeField):
     """An ISO 8601 datetime that must carry a UTC offset (API.md); stored and answered in UTC."""
 
