@@ -5,10 +5,10 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from doctors.models import AvailabilityStatus, Department, Doctor, Slot, SlotStatus, Specialization
-from scheduler.filters import AwareDateTimeFilter, BoundedWindowFilterSet, IdFilter
+from scheduler.filters import AwareDateTimeFilter, BoundedWindowFilterSet, FilterSet, IdFilter
 
 
-class DoctorFilter(django_filters.FilterSet):
+class DoctorFilter(FilterSet):
     specialization = django_filters.ModelChoiceFilter(queryset=Specialization.objects.all())
     department = django_filters.ModelChoiceFilter(queryset=Department.objects.all())
     availability_status = django_filters.ChoiceFilter(choices=AvailabilityStatus.choices)

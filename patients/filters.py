@@ -2,9 +2,10 @@ import django_filters
 from django.db.models import Q, QuerySet
 
 from patients.models import Patient
+from scheduler.filters import FilterSet
 
 
-class PatientFilter(django_filters.FilterSet):
+class PatientFilter(FilterSet):
     """Find a patient the way a receptionist does: part of the name or email, the phone, the birthday."""
 
     search = django_filters.CharFilter(method="filter_search", max_length=100, help_text="Part of name or email")

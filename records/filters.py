@@ -1,10 +1,10 @@
 import django_filters
 
 from records.models import MedicalRecord, RecordAccessLog
-from scheduler.filters import AwareDateTimeFilter, BoundedWindowFilterSet, IdFilter
+from scheduler.filters import AwareDateTimeFilter, BoundedWindowFilterSet, FilterSet, IdFilter
 
 
-class MedicalRecordFilter(django_filters.FilterSet):
+class MedicalRecordFilter(FilterSet):
     patient = IdFilter(field_name="patient_id")
     doctor = IdFilter(field_name="doctor_id")
     appointment = IdFilter(field_name="appointment_id")
