@@ -11,7 +11,7 @@ DEFAULT_WORKERS = 2
 
 # Scenario names, in the order they run. Baselines first, then reads, then writes: the reads see the
 # freshly vacuumed tables (index-only scans) and the writes' clean-up comes last.
-SCENARIOS = ("me", "search", "search_worst", "appointments", "storm", "hot", "pgbench")
+SCENARIOS = ("me", "search", "search_worst", "search_paced", "appointments", "storm", "hot", "pgbench")
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,7 @@ class Config:
     list_appointments: int
     pgbench_max_tps: int
     storm_max_rps: int
+    paced_rps: float
 
     @property
     def database_name(self) -> str:
@@ -95,6 +96,12 @@ def parse_args(argv: list[str] | None = None) -> Config:
         help="upper bound on pgbench's rate, to reserve enough free slots (default 3000)",
     )
     parser.add_argument(
+        "--paced-rps",
+        type=float,
+        default=float(os.environ.get("BENCH_PACED_RPS", "128")),
+        help="search_paced: the users' total search rate, spread evenly over them (default 128, two a second each)",
+    )
+    parser.add_argument(
         "--storm-max-rps",
         type=int,
         default=1000,
@@ -118,4 +125,5 @@ def parse_args(argv: list[str] | None = None) -> Config:
         list_appointments=args.list_appointments,
         pgbench_max_tps=args.pgbench_max_tps,
         storm_max_rps=args.storm_max_rps,
+        paced_rps=args.paced_rps,
     )

@@ -10,6 +10,7 @@ warm-up can be cut by timestamp.
 import itertools
 import json
 import os
+import random
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -95,6 +96,19 @@ class SearchUser(BenchUser):
             }
         )
         self.client.get(f"/api/slots/?{query}", name="search")
+
+
+class PacedSearchUser(SearchUser):
+    """The same search with think time: about ``rate_per_user`` searches a second per user.
+
+    Closed-loop users with no think time measure throughput (p50 is users / rate, Little's law); with
+    think time, the latency a searching user sees at a steady rate below the server's capacity. Think
+    times are exponential (arrivals close to a Poisson process): a fixed pace would send all users'
+    requests in the same instant, a burst every period.
+    """
+
+    def wait_time(self) -> float:
+        return random.expovariate(float(PLAN.get("rate_per_user", 1.0)))
 
 
 class AppointmentListUser(BenchUser):

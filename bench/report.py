@@ -96,11 +96,11 @@ def targets(report: Report) -> list[tuple[str, bool | None, str]]:
                     f"{hot.p99_ms:.1f} vs {3 * storm.p99_ms:.1f} ms",
                 )
             )
-    for name in ("search", "search_worst"):
+    for name in ("search", "search_worst", "search_paced"):
         s = r.get(name)
         if s:
             out.append((f"{s.title}: p50 < 50 ms", s.p50_ms < 50, f"{s.p50_ms:.1f} ms"))
-            if me:
+            if me and name != "search_paced":  # /me runs closed-loop: compare like with like
                 out.append(
                     (
                         f"{s.title}: p50 <= 2x /me p50",

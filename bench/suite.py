@@ -129,6 +129,7 @@ class Suite:
             "me": self._me,
             "search": self._search,
             "search_worst": self._search,
+            "search_paced": self._search_paced,
             "appointments": self._appointments,
             "storm": self._storm,
             "hot": self._hot,
@@ -155,6 +156,16 @@ class Suite:
         plan = {"users": plans.users(plans.listing, with_slots=False), "specialization": specialization}
         title = "search, typical" if typical else "search, worst case"
         return summarize(name, title, self._locust("SearchUser", plan, url), ok=OK_200)
+
+    def _search_paced(self, name: str, plans: Plans, url: str) -> ScenarioResult:
+        config = self.config
+        plan = {
+            "users": plans.users(plans.listing, with_slots=False),
+            "specialization": fixtures.specialization_id(fixtures.TYPICAL),
+            "rate_per_user": config.paced_rps / config.users,
+        }
+        title = f"search, typical, ~{config.paced_rps:g}/s offered"
+        return summarize(name, title, self._locust("PacedSearchUser", plan, url), ok=OK_200)
 
     def _appointments(self, name: str, plans: Plans, url: str) -> ScenarioResult:
         plan = {"users": plans.users(plans.listing, with_slots=False)}
