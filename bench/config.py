@@ -29,6 +29,7 @@ class Config:
     pgbench_max_tps: int
     storm_max_rps: int
     paced_rps: float
+    rounds: int
 
     @property
     def database_name(self) -> str:
@@ -96,6 +97,12 @@ def parse_args(argv: list[str] | None = None) -> Config:
         help="upper bound on pgbench's rate, to reserve enough free slots (default 3000)",
     )
     parser.add_argument(
+        "--rounds",
+        type=int,
+        default=int(os.environ.get("BENCH_ROUNDS", "1")),
+        help="run the scenarios this many times in turn and report each one's median round (default 1)",
+    )
+    parser.add_argument(
         "--paced-rps",
         type=float,
         default=float(os.environ.get("BENCH_PACED_RPS", "128")),
@@ -126,4 +133,5 @@ def parse_args(argv: list[str] | None = None) -> Config:
         pgbench_max_tps=args.pgbench_max_tps,
         storm_max_rps=args.storm_max_rps,
         paced_rps=args.paced_rps,
+        rounds=max(1, args.rounds),
     )

@@ -29,7 +29,7 @@ SCRIPT = f"""\
 \\set seq :seq + 1
 BEGIN;
 SELECT p.id AS pid, b.user_id AS uid, b.slot_id AS sid FROM {PLAN_TABLE} b
-  JOIN patients_patient p ON p.id = b.patient_id WHERE b.client = :client_id AND b.seq = :seq
+  JOIN patients_patient p ON p.id = b.patient_id WHERE b.round = :round AND b.client = :client_id AND b.seq = :seq
   FOR NO KEY UPDATE OF p
 \\gset
 SELECT s.*, u.is_active FROM doctors_slot s JOIN doctors_doctor d ON d.id = s.doctor_id
@@ -46,29 +46,31 @@ END;
 """
 
 
-def write_plan(lanes_by_client: list[list[Lane]]) -> None:
-    """(Re)create the plan table: client i books its lanes' slots in order, seq counting from 1."""
-    clients, seqs, patients, users, slots = [], [], [], [], []
-    for client, lanes in enumerate(lanes_by_client):
-        seq = 0
-        for lane in lanes:
-            for slot_id in lane.slot_ids:
-                seq += 1
-                clients.append(client)
-                seqs.append(seq)
-                patients.append(lane.patient_id)
-                users.append(lane.user_id)
-                slots.append(slot_id)
+def write_plan(rounds: list[list[list[Lane]]]) -> None:
+    """(Re)create the plan table: in each round, client i books its lanes' slots in order, seq from 1."""
+    round_nos, clients, seqs, patients, users, slots = [], [], [], [], [], []
+    for round_no, lanes_by_client in enumerate(rounds):
+        for client, lanes in enumerate(lanes_by_client):
+            seq = 0
+            for lane in lanes:
+                for slot_id in lane.slot_ids:
+                    seq += 1
+                    round_nos.append(round_no)
+                    clients.append(client)
+                    seqs.append(seq)
+                    patients.append(lane.patient_id)
+                    users.append(lane.user_id)
+                    slots.append(slot_id)
     with connection.cursor() as cur:
         cur.execute(f"DROP TABLE IF EXISTS {PLAN_TABLE}")
         cur.execute(
-            f"CREATE UNLOGGED TABLE {PLAN_TABLE} (client int, seq int, patient_id bigint, user_id bigint, "
-            "slot_id bigint, PRIMARY KEY (client, seq))"
+            f"CREATE UNLOGGED TABLE {PLAN_TABLE} (round int, client int, seq int, patient_id bigint, "
+            "user_id bigint, slot_id bigint, PRIMARY KEY (round, client, seq))"
         )
         cur.execute(
-            f"INSERT INTO {PLAN_TABLE} SELECT * FROM unnest(%s::int[], %s::int[], %s::bigint[], %s::bigint[], "
-            "%s::bigint[])",
-            [clients, seqs, patients, users, slots],
+            f"INSERT INTO {PLAN_TABLE} SELECT * FROM unnest(%s::int[], %s::int[], %s::int[], %s::bigint[], "
+            "%s::bigint[], %s::bigint[])",
+            [round_nos, clients, seqs, patients, users, slots],
         )
         cur.execute(f"ANALYZE {PLAN_TABLE}")
 
@@ -95,7 +97,9 @@ def _read_logs(directory: Path) -> list[Sample]:
     return sorted(samples, key=lambda s: s.start)
 
 
-def run_pgbench(*, database_url: str, clients: int, duration: int, warmup: int, log: Path) -> Measurement:
+def run_pgbench(
+    *, database_url: str, clients: int, duration: int, warmup: int, log: Path, round_no: int = 0
+) -> Measurement:
     binary = shutil.which("pgbench")
     if binary is None:
         raise RuntimeError("pgbench not found: apt-get install postgresql-client")
@@ -110,6 +114,8 @@ def run_pgbench(*, database_url: str, clients: int, duration: int, warmup: int, 
             str(script),
             "--define",
             "seq=0",
+            "--define",
+            f"round={round_no}",
             "--client",
             str(clients),
             "--jobs",

@@ -14,13 +14,34 @@ RESULTS = Path(__file__).resolve().parent / "results"
 
 @dataclass
 class Report:
-    results: dict[str, ScenarioResult] = field(default_factory=dict)
+    results: dict[str, ScenarioResult] = field(default_factory=dict)  # per scenario: its median round
+    rounds: dict[str, list[ScenarioResult]] = field(default_factory=dict)  # per scenario: every round
     invariants: dict[str, dict[str, int]] = field(default_factory=dict)
     checks: dict[str, bool] = field(default_factory=dict)  # correctness: any False fails the run
     explain: dict[str, list[dict[str, str]]] = field(default_factory=dict)
 
     def add(self, result: ScenarioResult) -> None:
+        self.rounds.setdefault(result.name, []).append(result)
         self.results[result.name] = result
+
+    def keep_medians(self) -> None:
+        """Report each scenario's median round by req/s (the lower middle one of an even count).
+
+        A shared machine's speed drifts by tens of percent between runs; the median of rounds run in
+        turn is what ratios between scenarios should be read from.
+        """
+        for name, results in self.rounds.items():
+            ordered = sorted(results, key=lambda r: r.rps)
+            self.results[name] = ordered[(len(ordered) - 1) // 2]
+
+    def rounds_text(self) -> str:
+        """req/s of every round per scenario, when there was more than one."""
+        lines = []
+        for name, results in self.rounds.items():
+            if len(results) > 1:
+                figures = ", ".join(f"{r.rps:.1f}" for r in results)
+                lines.append(f"  {self.results[name].title}: {figures} req/s")
+        return "\n".join(lines)
 
     def check(self, name: str, ok: bool) -> None:
         self.checks[name] = ok
@@ -123,7 +144,12 @@ def write_json(report: Report, meta: dict[str, Any]) -> Path:
     body = {
         **meta,
         "scenarios": [
-            {**asdict(r), "ratio_to_me": report.ratio(r, "me"), "ratio_to_pgbench": report.ratio(r, "pgbench")}
+            {
+                **asdict(r),
+                "ratio_to_me": report.ratio(r, "me"),
+                "ratio_to_pgbench": report.ratio(r, "pgbench"),
+                "rounds_rps": [round_.rps for round_ in report.rounds.get(r.name, [])],
+            }
             for r in report.results.values()
         ],
         "targets": [{"target": name, "met": ok, "figures": figures} for name, ok, figures in targets(report)],

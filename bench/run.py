@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     config = parse_args(argv)
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     seed_if_needed(config, dict(os.environ))  # bench.seed keeps its own (development) settings
-    run_seconds = SETUP_SECONDS + len(SCENARIOS) * (config.duration + 60)
+    run_seconds = SETUP_SECONDS + config.rounds * len(SCENARIOS) * (config.duration + 60)
     env = production_environment(config, run_seconds=run_seconds)
     # This process issues the access tokens, so it signs them with the server's secret.
     os.environ.update(env)
