@@ -43,9 +43,3 @@ class UserAdmin(DjangoUserAdmin):
             # Deactivation ends every session (refresh tokens revoked; access tokens stop on the next
             # request because authentication re-reads is_active) and a doctor's free hours go away.
             services.deactivate_user(user=obj)
-            if obj.is_doctor:
-                from doctors import services as doctor_services
-                from doctors.models import Doctor
-
-                for doctor in Doctor.objects.filter(user=obj):
-                    doctor_services.withdraw_free_slots(doctor=doctor)

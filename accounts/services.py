@@ -201,8 +201,17 @@ def _confirm_password(request, user: User, password: str) -> bool:
 
 @transaction.atomic
 def deactivate_user(*, user: User) -> User:
-    """Block a user at once: no sign-in, no refresh, and their access tokens stop on the next request."""
+    """Block a user at once: no sign-in, no refresh, and their access tokens stop on the next request.
+
+    A doctor's free future slots are withdrawn in the same transaction: "an inactive doctor has no
+    free future slot" is what makes booking need no look at the doctor's account (appointments.services).
+    """
+    from doctors.models import Doctor  # the doctors app imports this one
+    from doctors.services import withdraw_free_slots
+
     user.is_active = False
     user.save(update_fields=["is_active"])
     revoke_refresh_tokens(user=user)
+    for doctor in Doctor.objects.filter(user=user):
+        withdraw_free_slots(doctor=doctor)
     return user

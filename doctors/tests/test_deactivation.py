@@ -1,0 +1,87 @@
+"""Deactivating a doctor leaves them no free future slot: booking relies on it instead of reading the account."""
+
+import datetime
+import threading
+
+import pytest
+from django.db import connection, transaction
+from django.utils import timezone
+
+from accounts.services import deactivate_user
+from appointments.tests.factories import AppointmentFactory
+from conftest import client_for
+from doctors import services
+from doctors.models import Doctor, Slot, SlotStatus
+from doctors.tests.factories import DoctorFactory, SlotFactory
+from patients.tests.factories import PatientFactory
+from scheduler.exceptions import NotFound
+
+
+@pytest.mark.django_db
+def test_deactivating_a_doctor_withdraws_free_future_slots_and_keeps_the_rest():
+    doctor = DoctorFactory()
+    free = SlotFactory(doctor=doctor)
+    booked = AppointmentFactory(slot__doctor=doctor).slot
+    started = timezone.now().replace(minute=0, second=0, microsecond=0) - datetime.timedelta(hours=3)
+    past = SlotFactory(doctor=doctor, start=started, end=started + datetime.timedelta(hours=1))
+    others = SlotFactory()
+
+    deactivate_user(user=doctor.user)
+
+    assert not Slot.objects.filter(pk=free.pk).exists()
+    assert set(Slot.objects.filter(doctor=doctor).values_list("pk", flat=True)) == {booked.pk, past.pk}
+    assert Slot.objects.get(pk=others.pk).status == SlotStatus.FREE
+
+
+@pytest.mark.django_db
+def test_a_deactivated_doctors_slot_cannot_be_booked():
+    slot = SlotFactory()
+    deactivate_user(user=slot.doctor.user)
+    response = client_for(PatientFactory().user).post("/api/appointments/", {"slot": slot.pk}, format="json")
+    assert response.status_code == 409
+    assert response.json()["code"] == "slot_unavailable"
+
+
+@pytest.mark.django_db
+def test_a_publication_that_waited_for_a_deactivation_creates_nothing():
+    doctor = DoctorFactory()
+    stale = Doctor.objects.get(pk=doctor.pk)  # read while active, as the view's copy would be
+    deactivate_user(user=doctor.user)
+    start = (timezone.now() + datetime.timedelta(days=3)).replace(minute=0, second=0, microsecond=0)
+    with pytest.raises(NotFound):
+        services.publish_availability(doctor=stale, start=start, end=start + datetime.timedelta(hours=2))
+    assert not Slot.objects.filter(doctor=doctor).exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_slot_locked_by_a_booking_in_progress_is_still_withdrawn_if_not_booked():
+    """A booking attempt holds the slot's lock while the doctor is deactivated, then gives up.
+
+    Skipping locked rows (as an earlier version did) would leave that slot free for an inactive doctor.
+    """
+    slot = SlotFactory()
+    locked, release = threading.Event(), threading.Event()
+
+    def booking_that_gives_up():
+        try:
+            with transaction.atomic():
+                Slot.objects.select_for_update(no_key=True).filter(pk=slot.pk).values_list("pk").first()
+                locked.set()
+                release.wait(timeout=10)
+                transaction.set_rollback(True)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=booking_that_gives_up)
+    holder.start()
+    assert locked.wait(timeout=10)
+    deactivation = threading.Thread(target=lambda: (deactivate_user(user=slot.doctor.user), connection.close()))
+    deactivation.start()
+    deactivation.join(timeout=0.5)
+    assert deactivation.is_alive(), "the withdrawal must wait for the lock, not skip the slot"
+    release.set()
+    holder.join(timeout=10)
+    deactivation.join(timeout=10)
+    assert not deactivation.is_alive()
+    assert not Slot.objects.filter(pk=slot.pk).exists()
