@@ -10,6 +10,7 @@ import logging
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
@@ -35,7 +36,13 @@ def lock_patient(patient_id: int) -> None:
 
 
 def _lock_slots(*slot_ids: int) -> dict[int, Slot]:
-    slots = Slot.objects.select_for_update(no_key=True).filter(pk__in=slot_ids).order_by("pk")
+    # Of the doctor only "is the account active" is needed: one column, not two joined rows.
+    slots = (
+        Slot.objects.select_for_update(no_key=True, of=("self",))
+        .annotate(doctor_is_active=F("doctor__user__is_active"))
+        .filter(pk__in=slot_ids)
+        .order_by("pk")
+    )
     return {slot.pk: slot for slot in slots}
 
 
@@ -66,10 +73,10 @@ def _lock_for_change(appointment: Appointment, *other_slot_ids: int) -> tuple[Ap
 
 
 def _check_bookable(slot: Slot | None) -> Slot:
-    # The doctor's account needs no look: deactivating a doctor withdraws every free future slot in the
-    # same transaction, waiting for bookings in progress (accounts.services.deactivate_user), so a free
-    # future slot always belongs to an active doctor.
-    if slot is None:
+    # The account is read under the slot's lock on every booking, although deactivation withdraws a
+    # doctor's free slots: a slot freed later (an appointment of theirs cancelled or moved) or published
+    # while they were being deactivated must not be bookable either.
+    if slot is None or not slot.doctor_is_active:
         raise SlotUnavailable(SLOT_GONE)
     if slot.status != SlotStatus.FREE:
         raise SlotUnavailable(SLOT_TAKEN)

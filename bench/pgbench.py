@@ -1,9 +1,10 @@
 """Baseline: the booking transaction as raw SQL, driven by pgbench at the same concurrency (Django set up).
 
 The script issues what ``appointments.services.book_appointment`` issues inside its transaction, in the
-same order and with the same locks: the patient row FOR NO KEY UPDATE, the slot row FOR NO KEY UPDATE,
-the slot marked booked, the appointment inserted (checked by the same unique index and exclusion
-constraint, which is the patient's overlap check on PostgreSQL) and its ``booked`` event inserted.
+same order and with the same locks: the patient row FOR NO KEY UPDATE, the slot row FOR NO KEY UPDATE
+(read with its doctor's account's ``is_active``), the slot marked booked, the appointment inserted
+(checked by the same unique index and exclusion constraint, which is the patient's overlap check on
+PostgreSQL) and its ``booked`` event inserted.
 What the application adds around it (the HTTP request, JWT check and user query, the patient lookup,
 connection health check, serialisation) is what the ratio to this baseline measures. If the service's
 statements change, change these too.
@@ -32,7 +33,8 @@ SELECT p.id AS pid, b.user_id AS uid, b.slot_id AS sid FROM {PLAN_TABLE} b
   JOIN patients_patient p ON p.id = b.patient_id WHERE b.round = :round AND b.client = :client_id AND b.seq = :seq
   FOR NO KEY UPDATE OF p
 \\gset
-SELECT s.* FROM doctors_slot s WHERE s.id = :sid ORDER BY s.id FOR NO KEY UPDATE;
+SELECT s.*, u.is_active FROM doctors_slot s JOIN doctors_doctor d ON d.id = s.doctor_id
+  JOIN accounts_user u ON u.id = d.user_id WHERE s.id = :sid ORDER BY s.id FOR NO KEY UPDATE OF s;
 UPDATE doctors_slot SET status = 'booked' WHERE id = :sid;
 INSERT INTO appointments_appointment (created_at, updated_at, start, "end", status, reason, cancellation_reason,
                                       doctor_id, patient_id, slot_id)

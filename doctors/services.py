@@ -170,8 +170,10 @@ def publish_availability(
         )  # fmt: skip
     # The lock queues concurrent publications for one doctor; the locked row's specialization and
     # department are the ones copied onto the new slots (the caller's copy may be stale).
-    doctor = Doctor.objects.select_for_update(no_key=True, of=("self",)).select_related("user").get(pk=doctor.pk)
-    if not doctor.user.is_active:  # deactivated while this request waited: no new free slots for them
+    doctor = Doctor.objects.select_for_update(no_key=True).get(pk=doctor.pk)
+    # Deactivated while this request waited? Asked in a statement of its own, after the lock: its
+    # snapshot includes what committed meanwhile (a join in the locking query would not see it).
+    if not User.objects.filter(pk=doctor.user_id, is_active=True).exists():
         raise NotFound("Doctor not found.")
     overlapping = reduce(operator.or_, (Q(start__lt=e, end__gt=s) for s, e in periods))
     conflicts = list(Slot.objects.filter(overlapping, doctor=doctor).order_by("start")[:MAX_CONFLICTS_LISTED])
@@ -211,11 +213,10 @@ def delete_slot(*, slot_id: int, by: User) -> None:
 def withdraw_free_slots(*, doctor: Doctor) -> int:
     """Delete a doctor's free future slots (they are leaving); booked ones stay for the clinic to handle.
 
-    Every free future slot goes: the doctor row is locked first, so a publication in progress finishes
-    before (and its slots are withdrawn) or starts after (and sees the inactive account); a slot locked
-    by a booking in progress is waited for, then withdrawn if that booking did not take it.
+    A slot locked by a booking in progress is waited for (not skipped), then withdrawn if that booking
+    did not take it. Booking still reads the doctor's account: slots freed or published later are
+    refused there.
     """
-    Doctor.objects.select_for_update(no_key=True).filter(pk=doctor.pk).values_list("pk").first()
     slots = Slot.objects.filter(doctor=doctor, status=SlotStatus.FREE, start__gt=timezone.now())
     locked = list(slots.select_for_update(no_key=True).order_by("pk").values_list("pk", flat=True))
     deleted, _ = Slot.objects.filter(pk__in=locked, status=SlotStatus.FREE).delete()

@@ -1,4 +1,4 @@
-"""Deactivating a doctor leaves them no free future slot: booking relies on it instead of reading the account."""
+"""A deactivated doctor's slots are withdrawn, and none of theirs can be booked or published afterwards."""
 
 import datetime
 import threading
@@ -7,7 +7,9 @@ import pytest
 from django.db import connection, transaction
 from django.utils import timezone
 
+from accounts.models import Role
 from accounts.services import deactivate_user
+from accounts.tests.factories import UserFactory
 from appointments.tests.factories import AppointmentFactory
 from conftest import client_for
 from doctors import services
@@ -43,6 +45,20 @@ def test_a_deactivated_doctors_slot_cannot_be_booked():
 
 
 @pytest.mark.django_db
+def test_a_slot_freed_after_the_deactivation_cannot_be_booked():
+    """Withdrawal keeps booked slots; cancelling their appointment later frees them, but not for booking."""
+    appointment = AppointmentFactory()
+    deactivate_user(user=appointment.doctor.user)
+    admin = UserFactory(role=Role.ADMIN, is_staff=True)
+    assert client_for(admin).post(f"/api/appointments/{appointment.pk}/cancel/", {}, format="json").status_code == 200
+    assert Slot.objects.get(pk=appointment.slot_id).status == SlotStatus.FREE
+    response = client_for(PatientFactory().user).post(
+        "/api/appointments/", {"slot": appointment.slot_id}, format="json"
+    )
+    assert (response.status_code, response.json()["code"]) == (409, "slot_unavailable")
+
+
+@pytest.mark.django_db
 def test_a_publication_that_waited_for_a_deactivation_creates_nothing():
     doctor = DoctorFactory()
     stale = Doctor.objects.get(pk=doctor.pk)  # read while active, as the view's copy would be
@@ -50,6 +66,48 @@ def test_a_publication_that_waited_for_a_deactivation_creates_nothing():
     start = (timezone.now() + datetime.timedelta(days=3)).replace(minute=0, second=0, microsecond=0)
     with pytest.raises(NotFound):
         services.publish_availability(doctor=stale, start=start, end=start + datetime.timedelta(hours=2))
+    assert not Slot.objects.filter(doctor=doctor).exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_publication_waiting_on_the_doctor_lock_sees_a_deactivation_committed_meanwhile():
+    """The account is read after the lock is granted: the locking statement's own snapshot is older."""
+    doctor = DoctorFactory()
+    start = (timezone.now() + datetime.timedelta(days=3)).replace(minute=0, second=0, microsecond=0)
+    locked, release = threading.Event(), threading.Event()
+    outcome: list = []
+
+    def holder():  # e.g. a profile update holding the doctor row
+        try:
+            with transaction.atomic():
+                Doctor.objects.select_for_update(no_key=True).filter(pk=doctor.pk).values_list("pk").first()
+                locked.set()
+                release.wait(timeout=10)
+        finally:
+            connection.close()
+
+    def publish():
+        try:
+            services.publish_availability(doctor=doctor, start=start, end=start + datetime.timedelta(hours=2))
+            outcome.append("published")
+        except NotFound:
+            outcome.append("refused")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=holder)]
+    threads[0].start()
+    assert locked.wait(timeout=10)
+    threads.append(threading.Thread(target=publish))
+    threads[1].start()
+    threads[1].join(timeout=0.5)
+    assert threads[1].is_alive(), "the publication must wait for the doctor lock"
+    deactivate_user(user=doctor.user)
+    release.set()
+    for thread in threads:
+        thread.join(timeout=10)
+    assert outcome == ["refused"]
     assert not Slot.objects.filter(doctor=doctor).exists()
 
 
