@@ -99,8 +99,9 @@ def parse_args(argv: list[str] | None = None) -> Config:
     parser.add_argument(
         "--rounds",
         type=int,
-        default=int(os.environ.get("BENCH_ROUNDS", "1")),
-        help="run the scenarios this many times in turn and report each one's median round (default 1)",
+        default=int(os.environ.get("BENCH_ROUNDS", "3")),
+        help="run the scenarios this many times in turn and report each one's median round (env BENCH_ROUNDS, "
+        "default 3)",
     )
     parser.add_argument(
         "--paced-rps",
