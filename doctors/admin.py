@@ -32,6 +32,11 @@ class DoctorAdmin(admin.ModelAdmin):
     raw_id_fields = ["user"]
     readonly_fields = ["upcoming_slots", "created_at", "updated_at"]
 
+    def get_readonly_fields(self, request, obj=None):
+        # A profile stays with its account: re-pointing it would hand the doctor's slots, appointments
+        # and records to another (perhaps inactive) user.
+        return [*self.readonly_fields, "user"] if obj is not None else self.readonly_fields
+
     @admin.display(ordering="user__last_name", description="name")
     def full_name(self, obj: Doctor) -> str:
         return obj.user.full_name

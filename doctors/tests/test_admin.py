@@ -20,6 +20,18 @@ def test_doctor_page_shows_upcoming_slots(staff, doctor):
     assert b"free" in response.content
 
 
+def test_a_doctor_profile_cannot_be_moved_to_another_account(staff, doctor, other_doctor):
+    page = staff.get(f"/admin/doctors/doctor/{doctor.pk}/change/")
+    assert 'name="user"' not in page.content.decode()
+    form = page.context["adminform"].form
+    data = {name: value for name, value in form.initial.items() if value is not None}
+    data.update(user=other_doctor.user_id, availability_status=doctor.availability_status)
+    staff.post(f"/admin/doctors/doctor/{doctor.pk}/change/", data)
+    doctor.refresh_from_db()
+    assert doctor.user_id != other_doctor.user_id
+    assert staff.get("/admin/doctors/doctor/add/").context["adminform"].form.fields["user"] is not None
+
+
 def test_slot_list_filters_by_status_and_date(staff):
     SlotFactory.create_batch(3)
     response = staff.get("/admin/doctors/slot/", {"status__exact": "free"})
