@@ -2,9 +2,7 @@ from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
 from rest_framework import serializers
 
 from appointments.models import Appointment, AppointmentStatus
-from scheduler.api import AwareDateTimeField, StrictSerializer, utc_iso
-
-ID = {"min_value": 1, "max_value": 2**63 - 1}
+from scheduler.api import ID_BOUNDS, AwareDateTimeField, StrictSerializer, utc_iso
 
 
 @extend_schema_serializer(
@@ -83,9 +81,9 @@ class AppointmentSerializer(serializers.ModelSerializer):
 
 
 class AppointmentBookSerializer(StrictSerializer):
-    slot = serializers.IntegerField(**ID, help_text="Id of a free slot")
+    slot = serializers.IntegerField(**ID_BOUNDS, help_text="Id of a free slot")
     reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
-    patient = serializers.IntegerField(**ID, required=False, help_text="Admins only: the patient to book for")
+    patient = serializers.IntegerField(**ID_BOUNDS, required=False, help_text="Admins only: the patient to book for")
 
 
 @extend_schema_serializer(examples=[OpenApiExample("AppointmentCancel", value={"reason": "Feeling better"})])
@@ -95,4 +93,4 @@ class AppointmentCancelSerializer(StrictSerializer):
 
 @extend_schema_serializer(examples=[OpenApiExample("AppointmentReschedule", value={"slot": 43})])
 class AppointmentRescheduleSerializer(StrictSerializer):
-    slot = serializers.IntegerField(**ID, help_text="Id of the free slot to move to")
+    slot = serializers.IntegerField(**ID_BOUNDS, help_text="Id of the free slot to move to")

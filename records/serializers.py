@@ -2,9 +2,7 @@ from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
 from rest_framework import serializers
 
 from records.models import MedicalRecord, MedicalRecordVersion, RecordAccessLog
-from scheduler.api import StrictSerializer
-
-ID = {"min_value": 1, "max_value": 2**63 - 1}
+from scheduler.api import ID_BOUNDS, StrictSerializer
 
 
 @extend_schema_serializer(
@@ -67,7 +65,7 @@ class MedicalRecordVersionSerializer(serializers.ModelSerializer):
 
 
 class MedicalRecordCreateSerializer(StrictSerializer):
-    appointment = serializers.IntegerField(**ID)
+    appointment = serializers.IntegerField(**ID_BOUNDS)
     diagnosis = serializers.CharField(max_length=10_000)
     prescription = serializers.CharField(max_length=10_000, required=False, allow_blank=True, default="")
     notes = serializers.CharField(max_length=20_000, required=False, allow_blank=True, default="")

@@ -87,6 +87,10 @@ class GenericViewSet(viewsets.GenericViewSet):
 
 NAIVE_DATETIME = "Include a UTC offset, e.g. 2027-03-01T09:00:00+00:00."
 
+# Ids in bodies and query strings: positive and within PostgreSQL's bigint, so a huge number is a 400,
+# not a database error.
+ID_BOUNDS = {"min_value": 1, "max_value": 2**63 - 1}
+
 
 def utc_iso(value: datetime.datetime | None) -> str | None:
     """A datetime as every datetime field of the API answers it (UTC, ``Z``), without a field instance."""

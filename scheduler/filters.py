@@ -7,7 +7,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.dateparse import parse_datetime
 
-from scheduler.api import NAIVE_DATETIME
+from scheduler.api import ID_BOUNDS, NAIVE_DATETIME
 
 
 class AwareDateTimeFormField(forms.DateTimeField):
@@ -37,9 +37,7 @@ class IdFilter(django_filters.Filter):
     field_class = forms.IntegerField
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("min_value", 1)
-        kwargs.setdefault("max_value", 2**63 - 1)
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, **{**ID_BOUNDS, **kwargs})
 
 
 class FilterSet(django_filters.FilterSet):
