@@ -114,4 +114,4 @@ class AwareDateTimeField(serializers.DateTimeField):
         return super().to_internal_value(value)
 
     def to_representation(self, value):
-        return super().to_representation(value.astimezone(datetime.UTC) if value else value)
+        return utc_iso(value)

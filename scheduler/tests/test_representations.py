@@ -13,6 +13,7 @@ from appointments.tests.factories import AppointmentFactory
 from doctors.models import Slot
 from doctors.serializers import SlotSerializer
 from doctors.tests.factories import SlotFactory
+from scheduler.api import utc_iso
 
 pytestmark = pytest.mark.django_db
 
@@ -56,3 +57,17 @@ def test_appointment_answer_equals_its_declared_fields(cancelled):
         assert answer == field_by_field(AppointmentSerializer, instance)
         assert set(answer) == set(AppointmentSerializer.Meta.fields)
     assert (answer["cancelled_by_role"] is not None) is cancelled
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        datetime.datetime(2027, 3, 1, 8, 0, tzinfo=datetime.UTC),
+        datetime.datetime(2027, 3, 28, 3, 30, 0, 5, tzinfo=BERLIN),  # just after the spring change
+        datetime.datetime(2027, 10, 31, 2, 30, fold=1, tzinfo=BERLIN),  # the autumn hour, second time
+    ],
+)
+def test_utc_iso_answers_what_drf_answers_in_utc(value):
+    """Every datetime of the API goes through utc_iso; DRF's own field is the reference."""
+    assert utc_iso(value) == serializers.DateTimeField(default_timezone=datetime.UTC).to_representation(value)
+    assert utc_iso(None) is None
