@@ -2,21 +2,13 @@ from django.contrib import admin, messages
 
 from appointments import services
 from appointments.models import Appointment, AppointmentEvent
+from scheduler.admin_site import HistoryInline
 from scheduler.exceptions import ApplicationError
 
 
-class AppointmentEventInline(admin.TabularInline):
+class AppointmentEventInline(HistoryInline):
     model = AppointmentEvent
     fields = ["at", "action", "actor", "detail"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Appointment)

@@ -2,21 +2,13 @@ from django.contrib import admin
 
 from records import services
 from records.models import MedicalRecord, MedicalRecordVersion, RecordAccessLog
+from scheduler.admin_site import HistoryInline
 from scheduler.net import client_ip
 
 
-class VersionInline(admin.TabularInline):
+class VersionInline(HistoryInline):
     model = MedicalRecordVersion
     fields = ["version", "author", "created_at", "diagnosis", "prescription", "notes"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(MedicalRecord)

@@ -11,6 +11,22 @@ from django.utils import timezone
 DASHBOARD_ROWS = 50
 
 
+class HistoryInline(admin.TabularInline):
+    """Rows of a history (events, versions): shown on their parent's page, never added, changed or deleted."""
+
+    extra = 0
+    can_delete = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
 class ClinicAdminSite(admin.AdminSite):
     site_header = "Clinic Scheduler"
     site_title = "Clinic Scheduler admin"
