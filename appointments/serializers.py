@@ -4,29 +4,25 @@ from rest_framework import serializers
 from appointments.models import Appointment, AppointmentStatus
 from scheduler.api import ID_BOUNDS, AwareDateTimeField, StrictSerializer, utc_iso
 
+# Slot 42 of doctors.serializers.SLOT_EXAMPLE, booked: the example the schema shows wherever one appears.
+APPOINTMENT_EXAMPLE = {
+    "id": 311,
+    "slot": 42,
+    "doctor": 3,
+    "patient": 7,
+    "start": "2027-03-01T08:00:00Z",
+    "end": "2027-03-01T09:00:00Z",
+    "status": "scheduled",
+    "reason": "Persistent cough",
+    "cancellation_reason": "",
+    "cancelled_by_role": None,
+    "cancelled_at": None,
+    "created_at": "2027-02-20T08:12:03Z",
+    "updated_at": "2027-02-20T08:12:03Z",
+}
 
-@extend_schema_serializer(
-    examples=[
-        OpenApiExample(
-            "Appointment",
-            value={
-                "id": 311,
-                "slot": 42,
-                "doctor": 3,
-                "patient": 7,
-                "start": "2027-03-01T08:00:00Z",
-                "end": "2027-03-01T09:00:00Z",
-                "status": "scheduled",
-                "reason": "Persistent cough",
-                "cancellation_reason": "",
-                "cancelled_by_role": None,
-                "cancelled_at": None,
-                "created_at": "2027-02-20T08:12:03Z",
-                "updated_at": "2027-02-20T08:12:03Z",
-            },
-        )
-    ]
-)
+
+@extend_schema_serializer(examples=[OpenApiExample("Appointment", value=APPOINTMENT_EXAMPLE)])
 class AppointmentSerializer(serializers.ModelSerializer):
     """An appointment as API.md describes it, plus how and why it was cancelled."""
 

@@ -8,6 +8,7 @@ from appointments import selectors, services
 from appointments.filters import AppointmentFilter
 from appointments.models import Appointment
 from appointments.serializers import (
+    APPOINTMENT_EXAMPLE,
     AppointmentBookSerializer,
     AppointmentCancelSerializer,
     AppointmentRescheduleSerializer,
@@ -70,21 +71,7 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Gener
                 "Booked",
                 status_codes=["201"],
                 response_only=True,
-                value={
-                    "id": 311,
-                    "slot": 42,
-                    "doctor": 3,
-                    "patient": 7,
-                    "start": "2027-03-01T09:00:00Z",
-                    "end": "2027-03-01T10:00:00Z",
-                    "status": "scheduled",
-                    "reason": "Persistent cough",
-                    "cancellation_reason": "",
-                    "cancelled_by_role": None,
-                    "cancelled_at": None,
-                    "created_at": "2027-02-20T08:12:03Z",
-                    "updated_at": "2027-02-20T08:12:03Z",
-                },
+                value=APPOINTMENT_EXAMPLE,
             ),
             OpenApiExample(
                 "Taken",

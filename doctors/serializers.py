@@ -124,22 +124,18 @@ class DoctorUpdateSerializer(StrictSerializer):
     )
 
 
-@extend_schema_serializer(
-    examples=[
-        OpenApiExample(
-            "Slot",
-            value={
-                "id": 42,
-                "doctor": 3,
-                "start": "2027-03-01T08:00:00Z",
-                "end": "2027-03-01T09:00:00Z",
-                "status": "free",
-                "specialization": 3,
-                "department": 1,
-            },
-        )
-    ]
-)
+SLOT_EXAMPLE = {
+    "id": 42,
+    "doctor": 3,
+    "start": "2027-03-01T08:00:00Z",
+    "end": "2027-03-01T09:00:00Z",
+    "status": "free",
+    "specialization": 3,
+    "department": 1,
+}
+
+
+@extend_schema_serializer(examples=[OpenApiExample("Slot", value=SLOT_EXAMPLE)])
 class SlotSerializer(serializers.ModelSerializer):
     """A bookable hour. It never says who booked it."""
 
@@ -192,20 +188,7 @@ class AvailabilitySerializer(StrictSerializer):
     examples=[
         OpenApiExample(
             "AvailabilityResult",
-            value={
-                "slots": [
-                    {
-                        "id": 42,
-                        "doctor": 3,
-                        "start": "2027-03-01T08:00:00Z",
-                        "end": "2027-03-01T09:00:00Z",
-                        "status": "free",
-                        "specialization": 3,
-                        "department": 1,
-                    }
-                ],
-                "unused_minutes": 30,
-            },
+            value={"slots": [SLOT_EXAMPLE], "unused_minutes": 30},
         )
     ]
 )
