@@ -203,8 +203,8 @@ def _confirm_password(request, user: User, password: str) -> bool:
 def deactivate_user(*, user: User) -> User:
     """Block a user at once: no sign-in, no refresh, and their access tokens stop on the next request.
 
-    A doctor's free future slots are withdrawn in the same transaction: "an inactive doctor has no
-    free future slot" is what makes booking need no look at the doctor's account (appointments.services).
+    A doctor's free future slots are withdrawn in the same transaction, so search stops offering them;
+    booking also refuses any slot of an inactive doctor (appointments.services).
     """
     from doctors.models import Doctor  # the doctors app imports this one
     from doctors.services import withdraw_free_slots
