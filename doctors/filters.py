@@ -1,8 +1,5 @@
-import datetime
-
 import django_filters
 from django.db.models import Q, QuerySet
-from django.utils import timezone
 
 from doctors.models import AvailabilityStatus, Department, Doctor, Slot, SlotStatus, Specialization
 from scheduler.filters import AwareDateTimeFilter, BoundedWindowFilterSet, FilterSet, IdFilter
@@ -25,6 +22,8 @@ class DoctorFilter(FilterSet):
 
 
 class SlotFilter(BoundedWindowFilterSet):
+    """The slot search's parameters: validated and documented here, searched by ``selectors.search_slots``."""
+
     doctor = IdFilter(field_name="doctor_id")
     specialization = IdFilter(field_name="specialization_id")
     department = IdFilter(field_name="department_id")
@@ -42,21 +41,3 @@ class SlotFilter(BoundedWindowFilterSet):
     class Meta:
         model = Slot
         fields = ["doctor", "specialization", "department", "status", "start_after", "start_before"]
-
-    # Without a window a search would count millions of rows: it starts now, and ends a year later for
-    # one doctor, specialization or department, a month later across the whole clinic.
-    NARROWED_WINDOW = datetime.timedelta(days=366)
-    CLINIC_WIDE_WINDOW = datetime.timedelta(days=31)
-
-    def filter_queryset(self, queryset: QuerySet[Slot]) -> QuerySet[Slot]:
-        data = self.form.cleaned_data
-        after = data.get("start_after")
-        if after is None:
-            after = timezone.now()
-            queryset = queryset.filter(start__gte=after)
-        if data.get("start_before") is None:
-            narrowed = any(data.get(name) for name in ("doctor", "specialization", "department"))
-            queryset = queryset.filter(
-                start__lt=after + (self.NARROWED_WINDOW if narrowed else self.CLINIC_WIDE_WINDOW)
-            )
-        return super().filter_queryset(queryset)

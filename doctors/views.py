@@ -1,3 +1,4 @@
+from django_filters.utils import translate_validation
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
@@ -6,7 +7,7 @@ from rest_framework.response import Response
 from accounts.permissions import IsAdmin, IsDoctor
 from doctors import selectors, services
 from doctors.filters import DoctorFilter, SlotFilter
-from doctors.models import Department, Specialization
+from doctors.models import Department, Slot, Specialization
 from doctors.serializers import (
     AvailabilityResultSerializer,
     AvailabilitySerializer,
@@ -228,6 +229,18 @@ class SlotViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericViewS
 
     def get_queryset(self):
         return selectors.slot_list()
+
+    def list(self, request):
+        # SlotFilter validates and documents the parameters; the search itself is one statement.
+        filterset = SlotFilter(request.query_params, queryset=Slot.objects.none(), request=request)
+        if not filterset.is_valid():
+            raise translate_validation(filterset.errors)
+        given = {name: value for name, value in filterset.form.cleaned_data.items() if value not in (None, "")}
+        search = selectors.SlotSearch(**given)
+        slots = self.paginator.paginate_fetch(
+            lambda limit, offset: selectors.search_slots(search, limit=limit, offset=offset), request
+        )
+        return self.get_paginated_response(SlotSerializer(slots, many=True).data)
 
     def get_object(self):
         return selectors.get_slot(slot_id=self.kwargs["pk"])

@@ -113,10 +113,31 @@ class TestList:
         doctor = DoctorFactory()
         for h in range(60):
             SlotFactory(doctor=doctor, start=hour(h), end=hour(h + 1))
-        with django_assert_num_queries(3):
+        with django_assert_num_queries(2):  # the user; the page and its count in one statement
             assert len(patient_client.get(SLOTS, {"page_size": 2}).json()["results"]) == 2
-        with django_assert_num_queries(3):
+        with django_assert_num_queries(2):
             assert len(patient_client.get(SLOTS, {"page_size": 60}).json()["results"]) == 60
+
+
+    def test_pages_walk_the_whole_search_with_one_count(self, patient_client):
+        doctor = DoctorFactory()
+        slots = [SlotFactory(doctor=doctor, start=hour(h), end=hour(h + 1)) for h in range(5)]
+        first = patient_client.get(SLOTS, {"doctor": doctor.pk, "page_size": 2}).json()
+        assert first["count"] == 5 and first["previous"] is None
+        second = patient_client.get(first["next"]).json()
+        last = patient_client.get(SLOTS, {"doctor": doctor.pk, "page_size": 2, "page": "last"}).json()
+        assert [s["id"] for s in first["results"] + second["results"] + last["results"]] == [s.pk for s in slots]
+        assert second["count"] == last["count"] == 5
+        assert last["next"] is None and "page=2" in last["previous"]
+
+    @pytest.mark.parametrize("page", ["0", "-1", "4", "x", "99999999999999999999"])
+    def test_a_page_that_is_not_there_is_404(self, patient_client, page):
+        doctor = DoctorFactory()
+        for h in range(5):
+            SlotFactory(doctor=doctor, start=hour(h), end=hour(h + 1))
+        response = patient_client.get(SLOTS, {"doctor": doctor.pk, "page_size": 2, "page": page})
+        assert response.status_code == 404
+        assert response.json()["detail"] == "Invalid page."
 
 
 class TestDelete:
