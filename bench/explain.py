@@ -45,7 +45,7 @@ def explain(sql: str) -> str:
 
 
 def explain_search(*, specialization: int, user: "User") -> list[dict[str, str]]:
-    """[{sql, plan}] for the count and the first page of the search, in the order the view runs them."""
+    """[{sql, plan}] for each statement the search sends to the slot table (one: the page with its count)."""
     return [{"sql": sql, "plan": explain(sql)} for sql in search_queries(specialization=specialization, user=user)]
 
 
