@@ -4,7 +4,9 @@ What a developer does on ``/docs/``: Authorize with the OAuth2 password flow (em
 "Try it out" and "Execute" on listing doctors, finding free slots and booking one. The test reads the
 answers Swagger UI shows, checks that the booking is in the database, and checks that the browser never
 asked any host but our own server for anything (the docs must work on a hospital network with no
-internet). It also saves a screenshot of the booking to ``docs/swagger-ui-booking.png``.
+internet). It also takes a screenshot of the booking: into the test's temporary folder, or, to refresh the
+one the docs show, to ``SWAGGER_SCREENSHOT=docs/swagger-ui-booking.png`` (so a test run never changes a
+tracked file).
 
 It needs Debian's ``chromium`` package and the ``playwright`` Python package (never
 ``playwright install``: the browser comes from Debian). Without them the test is skipped, unless
@@ -50,7 +52,7 @@ LAUNCH_ARGS = [
 ]
 LAUNCH_TIMEOUT_MS = 30_000
 STEP_TIMEOUT_MS = 15_000  # any single wait (a page load, a click, an answer) in a test that takes seconds
-SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "swagger-ui-booking.png"
+SCREENSHOT_VARIABLE = "SWAGGER_SCREENSHOT"
 PASSWORD_FLOW = "oauth2 (OAuth2, password)"  # the heading of our OAuth2 scheme in the Authorize dialog
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
@@ -200,14 +202,14 @@ def sign_in_with_password_flow(page: "Page", *, email: str, password: str) -> No
     expect(dialog).to_be_hidden()
 
 
-def save_screenshot(page: "Page", block: "Locator") -> None:
+def save_screenshot(page: "Page", block: "Locator", path: Path) -> None:
     """The booking operation, from its title (with its closed lock: signed in) to the answer's body."""
     page.evaluate("window.scrollTo(0, 0)")  # bounding boxes are then page coordinates
     top = block.bounding_box()
     answer = block.locator(".live-responses-table tr.response .highlight-code").bounding_box()
-    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(
-        path=str(SCREENSHOT),
+        path=str(path),
         full_page=True,
         clip={
             "x": 0,
@@ -224,7 +226,7 @@ def assert_stayed_on(origin: str, traffic: Traffic) -> None:
     assert not traffic.page_errors, f"uncaught script errors: {traffic.page_errors}"
 
 
-def test_swagger_ui_signs_in_with_the_password_flow_and_books_a_free_slot(live_server, settings):
+def test_swagger_ui_signs_in_with_the_password_flow_and_books_a_free_slot(live_server, settings, tmp_path):
     require_browser()
     # The DB cache that counts logins per address outlives the flushes between transactional tests, so
     # earlier tests' logins from 127.0.0.1 could throttle this one; this test is about Swagger UI.
@@ -261,7 +263,8 @@ def test_swagger_ui_signs_in_with_the_password_flow_and_books_a_free_slot(live_s
         assert (booked["slot"], booked["doctor"], booked["patient"]) == (slot_id, doctor.pk, patient.pk)
         assert booked["status"] == "scheduled"
 
-        save_screenshot(page, operation(page, "POST", "/api/appointments/"))
+        screenshot = Path(os.environ.get(SCREENSHOT_VARIABLE) or tmp_path / "swagger-ui-booking.png")
+        save_screenshot(page, operation(page, "POST", "/api/appointments/"), screenshot)
         page.wait_for_load_state("networkidle")  # let late requests happen before we judge them
 
     appointment = Appointment.objects.select_related("slot").get(pk=booked["id"])
@@ -271,6 +274,7 @@ def test_swagger_ui_signs_in_with_the_password_flow_and_books_a_free_slot(live_s
         AppointmentStatus.SCHEDULED,
     )
     assert appointment.slot.status == SlotStatus.BOOKED
+    assert screenshot.stat().st_size > 0
     assert_stayed_on(live_server.url, traffic)
     assert any(url.endswith("/api/auth/oauth2/token/") for url in traffic.urls)
 
