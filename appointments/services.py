@@ -17,6 +17,7 @@ from accounts.models import User
 from appointments.models import Appointment, AppointmentEvent, AppointmentStatus
 from doctors.models import Slot, SlotStatus
 from patients.models import Patient
+from scheduler.constraints import violated_constraint
 from scheduler.exceptions import InvalidTransition, NotFound, PatientConflict, PermissionDenied, SlotUnavailable
 
 logger = logging.getLogger(__name__)
@@ -104,10 +105,11 @@ def _check_patient_free(patient: Patient, slot: Slot, *, ignore: Appointment | N
 
 
 def _translate(exc: IntegrityError) -> Exception:
-    text = str(exc)
-    if "appointments_patient_no_overlap" in text:
+    name = violated_constraint(exc)
+    if name == "appointments_patient_no_overlap":
         return PatientConflict()
-    if "appointments_one_live_per_slot" in text or "UNIQUE" in text:
+    # SQLite names no constraint; its only unique constraint an appointment write can break is the slot's.
+    if name == "appointments_one_live_per_slot" or name.startswith("UNIQUE constraint failed"):
         return SlotUnavailable(SLOT_TAKEN)
     return exc
 

@@ -1,7 +1,7 @@
 """Database constraints that only PostgreSQL can enforce, declared so that SQLite runs still work."""
 
 from django.contrib.postgres.constraints import ExclusionConstraint
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections
 
 
 class PostgresExclusionConstraint(ExclusionConstraint):
@@ -28,3 +28,14 @@ class PostgresExclusionConstraint(ExclusionConstraint):
     def validate(self, model, instance, exclude=None, using=DEFAULT_DB_ALIAS):
         if self._is_postgres(using):
             super().validate(model, instance, exclude=exclude, using=using)
+
+
+def violated_constraint(exc: IntegrityError) -> str:
+    """The name of the constraint an ``IntegrityError`` violated; the error's text where none is named.
+
+    PostgreSQL names it in the error's diagnostics, which is sturdier than searching the message (whose
+    detail quotes the row's values). SQLite names no constraint, only columns ("UNIQUE constraint
+    failed: ..."), so there the message is all there is.
+    """
+    diag = getattr(exc.__cause__, "diag", None)
+    return getattr(diag, "constraint_name", None) or str(exc)
