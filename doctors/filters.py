@@ -35,9 +35,11 @@ class SlotFilter(BoundedWindowFilterSet):
         field_name="start",
         lookup_expr="lt",
         help_text="Slots starting before (default: start_after + 366 days with a doctor, specialization or "
-        "department filter, else + 31 days; at most 366 days after start_after)",
+        "department filter, else + 31 days; at most 366 days after start_after, or after now without it)",
     )
 
     class Meta:
         model = Slot
         fields = ["doctor", "specialization", "department", "status", "start_after", "start_before"]
+
+    starts_now_by_default = True  # as SlotSearch.window

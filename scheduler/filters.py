@@ -5,6 +5,7 @@ import datetime
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from scheduler.api import ID_BOUNDS, NAIVE_DATETIME
@@ -67,6 +68,9 @@ class BoundedWindowFilterSet(FilterSet):
     MAX_WINDOW = datetime.timedelta(days=366)
     window = ("start_after", "start_before")
 
+    # True where a missing start_after means "from now" (the slot search); else the window is open.
+    starts_now_by_default = False
+
     def is_valid(self) -> bool:
         if not super().is_valid():
             return False
@@ -76,4 +80,7 @@ class BoundedWindowFilterSet(FilterSet):
                 self.form.add_error(self.window[1], f"Must be later than {self.window[0]}.")
             elif before - after > self.MAX_WINDOW:
                 self.form.add_error(self.window[1], "The window may span at most 366 days.")
+        elif before and self.starts_now_by_default and before - timezone.now() > self.MAX_WINDOW:
+            message = f"The window may span at most 366 days (without {self.window[0]} it starts now)."
+            self.form.add_error(self.window[1], message)
         return self.form.is_valid()

@@ -29,6 +29,17 @@ class TestInputLimits:
             assert response.status_code == 400
             assert "start_before" in response.json()
 
+    def test_a_slot_search_with_only_start_before_is_bounded_too(self, patient_client):
+        # Without start_after the search starts now, so start_before alone may be at most a year ahead.
+        def ahead(days: int) -> str:
+            return (timezone.now() + datetime.timedelta(days=days)).isoformat()
+
+        response = patient_client.get("/api/slots/", {"start_before": ahead(400)})
+        assert response.status_code == 400
+        assert "366 days" in response.json()["start_before"][0]
+        assert patient_client.get("/api/slots/", {"start_before": ahead(300)}).status_code == 200
+        assert patient_client.get("/api/slots/", {"start_before": ahead(-3)}).status_code == 200  # empty
+
     def test_page_size_is_capped(self, patient_client):
         start = timezone.now().replace(minute=0, second=0, microsecond=0) + datetime.timedelta(days=1)
         for h in range(3):
