@@ -118,7 +118,6 @@ class TestList:
         with django_assert_num_queries(2):
             assert len(patient_client.get(SLOTS, {"page_size": 60}).json()["results"]) == 60
 
-
     def test_pages_walk_the_whole_search_with_one_count(self, patient_client):
         doctor = DoctorFactory()
         slots = [SlotFactory(doctor=doctor, start=hour(h), end=hour(h + 1)) for h in range(5)]
