@@ -86,6 +86,10 @@ class GenericViewSet(viewsets.GenericViewSet):
 
 
 NAIVE_DATETIME = "Include a UTC offset, e.g. 2027-03-01T09:00:00+00:00."
+# Years the API accepts in datetimes: any schedule fits, and the calendar's ends, where converting to UTC
+# or adding a search window overflows Python's datetime, stay out of reach.
+DATETIME_YEARS = range(1900, 9000)
+DATETIME_OUT_OF_RANGE = "Enter a datetime between the years 1900 and 8999."
 
 # Ids in bodies and query strings: positive and within PostgreSQL's bigint, so a huge number is a 400,
 # not a database error.
@@ -111,6 +115,8 @@ class AwareDateTimeField(serializers.DateTimeField):
                 self.fail("invalid", format="YYYY-MM-DDThh:mm[:ss[.uuuuuu]]+HH:MM")
             if parsed is not None and (parsed.tzinfo is None or parsed.utcoffset() is None):
                 raise serializers.ValidationError(NAIVE_DATETIME, code="naive_datetime")
+            if parsed is not None and parsed.year not in DATETIME_YEARS:
+                raise serializers.ValidationError(DATETIME_OUT_OF_RANGE, code="out_of_range")
         return super().to_internal_value(value)
 
     def to_representation(self, value):

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from scheduler.api import ID_BOUNDS, NAIVE_DATETIME
+from scheduler.api import DATETIME_OUT_OF_RANGE, DATETIME_YEARS, ID_BOUNDS, NAIVE_DATETIME
 
 
 class AwareDateTimeFormField(forms.DateTimeField):
@@ -25,6 +25,8 @@ class AwareDateTimeFormField(forms.DateTimeField):
             raise ValidationError("Enter an ISO 8601 datetime, e.g. 2027-03-01T09:00:00+00:00.", code="invalid")
         if parsed.tzinfo is None or parsed.utcoffset() is None:
             raise ValidationError(NAIVE_DATETIME, code="naive_datetime")
+        if parsed.year not in DATETIME_YEARS:
+            raise ValidationError(DATETIME_OUT_OF_RANGE, code="out_of_range")
         return parsed
 
 
@@ -70,6 +72,8 @@ class BoundedWindowFilterSet(FilterSet):
 
     # True where a missing start_after means "from now" (the slot search); else the window is open.
     starts_now_by_default = False
+    # "From now" is the server's clock: a client whose clock runs ahead may still ask for a year.
+    CLOCK_GRACE = datetime.timedelta(days=1)
 
     def is_valid(self) -> bool:
         if not super().is_valid():
@@ -80,7 +84,7 @@ class BoundedWindowFilterSet(FilterSet):
                 self.form.add_error(self.window[1], f"Must be later than {self.window[0]}.")
             elif before - after > self.MAX_WINDOW:
                 self.form.add_error(self.window[1], "The window may span at most 366 days.")
-        elif before and self.starts_now_by_default and before - timezone.now() > self.MAX_WINDOW:
+        elif before and self.starts_now_by_default and before - timezone.now() > self.MAX_WINDOW + self.CLOCK_GRACE:
             message = f"The window may span at most 366 days (without {self.window[0]} it starts now)."
             self.form.add_error(self.window[1], message)
         return self.form.is_valid()

@@ -195,7 +195,10 @@ class TestVisibility:
             soon.pk
         }
 
-    @pytest.mark.parametrize("params", [{"status": "gone"}, {"start_after": "2030-01-01T00:00:00"}])
+    @pytest.mark.parametrize(
+        "params",
+        [{"status": "gone"}, {"start_after": "2030-01-01T00:00:00"}, {"start_after": "0001-01-01T00:00+01:00"}],
+    )
     def test_bad_filters_are_400(self, patient_client, params):
         assert patient_client.get(LIST, params).status_code == 400
 

@@ -87,6 +87,9 @@ class TestPublish:
             ({"start": iso(2027, 1, 5, 9), "end": iso(2027, 1, 5, 12), "time_zone": "Mars/Olympus"}, "time_zone"),
             ({"start": iso(2027, 1, 5, 9), "end": iso(2027, 1, 5, 12), "status": "booked"}, "status"),
             ({"end": iso(2027, 1, 5, 12)}, "start"),
+            # the calendar's ends: converting to UTC would overflow
+            ({"start": "0001-01-01T00:30:00+01:00", "end": iso(2027, 1, 5, 12)}, "start"),
+            ({"start": iso(2027, 1, 5, 9), "end": "9999-12-31T23:30:00-01:00"}, "end"),
         ],
     )  # fmt: skip
     def test_bad_input_is_400_naming_the_field_and_creates_nothing(self, doctor_client, doctor, body, field):
