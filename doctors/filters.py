@@ -43,3 +43,6 @@ class SlotFilter(BoundedWindowFilterSet):
         fields = ["doctor", "specialization", "department", "status", "start_after", "start_before"]
 
     starts_now_by_default = True  # as SlotSearch.window
+
+    def filter_queryset(self, queryset):
+        raise NotImplementedError("SlotFilter only validates; search with doctors.selectors.search_slots.")

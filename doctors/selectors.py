@@ -3,7 +3,6 @@
 import datetime
 from dataclasses import dataclass
 
-from django.db import connection
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
@@ -87,8 +86,7 @@ def search_slots(search: SlotSearch, *, limit: int, offset: int) -> tuple[list[S
     the answer to the ORM's for every combination of filters.
     """
     after, before = search.window()
-    adapt = connection.ops.adapt_datetimefield_value
-    where, params = ["start >= %s", "start < %s"], [adapt(after), adapt(before)]
+    where, params = ["start >= %s", "start < %s"], [after, before]  # raw() adapts datetimes per database
     for column, value in (
         ("doctor_id", search.doctor),
         ("specialization_id", search.specialization),

@@ -30,13 +30,16 @@ class Pagination(PageNumberPagination):
         requested = request.query_params.get(self.page_query_param) or 1
         try:
             if requested in self.last_page_strings:
-                _, count = fetch(1, 0)  # the last page's number needs the count first
+                # The last page's number needs the count: the first page brings it, and often is the last.
+                rows, count = fetch(size, 0)
                 number = self._paginator(count, size).num_pages
+                if number > 1:
+                    rows, count = fetch(size, (number - 1) * size)
             else:
                 number = int(requested)
                 if number < 1 or (number - 1) * size > MAX_OFFSET:
                     raise InvalidPage
-            rows, count = fetch(size, (number - 1) * size)
+                rows, count = fetch(size, (number - 1) * size)
             if count is None:
                 raise InvalidPage
             self.page = self._paginator(count, size).page(number)

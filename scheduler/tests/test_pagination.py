@@ -43,6 +43,12 @@ def answer(paginate, params):
         {"page": "1.5"},
         {"page": "two"},
         {"page": ""},
+        {"page": " 2"},
+        {"page": "+2"},
+        {"page": "2.0"},
+        {"page": "1_0"},
+        {"page": "99999999999999999999"},
+        {"page": "LAST"},
         {"page": "2", "page_size": "5"},
         {"page": "10", "page_size": "5"},
         {"page": "last", "page_size": "5"},
@@ -65,3 +71,15 @@ def test_a_page_past_the_end_is_one_fetch_and_a_404():
 
     assert answer(lambda p, request: p.paginate_fetch(counting, request), {"page": "9"}) == ("404", "Invalid page.")
     assert calls == [(20, 160)]
+
+
+@pytest.mark.parametrize(("items", "fetches"), [(ITEMS[:20], [(20, 0)]), (ITEMS, [(20, 0), (20, 40)])])
+def test_the_last_page_is_one_fetch_when_it_is_the_first(items, fetches):
+    calls = []
+
+    def counting(limit, offset):
+        calls.append((limit, offset))
+        return fetch(items)(limit, offset)
+
+    answer(lambda p, request: p.paginate_fetch(counting, request), {"page": "last"})
+    assert calls == fetches
