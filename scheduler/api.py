@@ -96,6 +96,15 @@ DATETIME_OUT_OF_RANGE = "Enter a datetime between the years 1900 and 8999."
 ID_BOUNDS = {"min_value": 1, "max_value": 2**63 - 1}
 
 
+def check_aware(parsed: datetime.datetime) -> datetime.datetime:
+    """What every datetime the API reads, in a body or a query string, must be: with an offset, in range."""
+    if parsed.tzinfo is None or parsed.utcoffset() is None:
+        raise DjangoValidationError(NAIVE_DATETIME, code="naive_datetime")
+    if parsed.year not in DATETIME_YEARS:
+        raise DjangoValidationError(DATETIME_OUT_OF_RANGE, code="out_of_range")
+    return parsed
+
+
 def utc_iso(value: datetime.datetime | None) -> str | None:
     """A datetime as every datetime field of the API answers it (UTC, ``Z``), without a field instance."""
     if value is None:
@@ -113,10 +122,8 @@ class AwareDateTimeField(serializers.DateTimeField):
                 parsed = parse_datetime(value.strip()) if "\x00" not in value else None
             except ValueError:  # well-formed but impossible: February 30th, hour 25, offset +99:00
                 self.fail("invalid", format="YYYY-MM-DDThh:mm[:ss[.uuuuuu]]+HH:MM")
-            if parsed is not None and (parsed.tzinfo is None or parsed.utcoffset() is None):
-                raise serializers.ValidationError(NAIVE_DATETIME, code="naive_datetime")
-            if parsed is not None and parsed.year not in DATETIME_YEARS:
-                raise serializers.ValidationError(DATETIME_OUT_OF_RANGE, code="out_of_range")
+            if parsed is not None:
+                check_aware(parsed)  # its Django ValidationError is reported under the field like DRF's
         return super().to_internal_value(value)
 
     def to_representation(self, value):

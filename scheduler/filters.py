@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from scheduler.api import DATETIME_OUT_OF_RANGE, DATETIME_YEARS, ID_BOUNDS, NAIVE_DATETIME
+from scheduler.api import ID_BOUNDS, check_aware
 
 
 class AwareDateTimeFormField(forms.DateTimeField):
@@ -23,11 +23,7 @@ class AwareDateTimeFormField(forms.DateTimeField):
             parsed = None
         if parsed is None:
             raise ValidationError("Enter an ISO 8601 datetime, e.g. 2027-03-01T09:00:00+00:00.", code="invalid")
-        if parsed.tzinfo is None or parsed.utcoffset() is None:
-            raise ValidationError(NAIVE_DATETIME, code="naive_datetime")
-        if parsed.year not in DATETIME_YEARS:
-            raise ValidationError(DATETIME_OUT_OF_RANGE, code="out_of_range")
-        return parsed
+        return check_aware(parsed)
 
 
 class AwareDateTimeFilter(django_filters.Filter):
