@@ -1,8 +1,10 @@
 """Doctor, department and specialization queries."""
 
 import datetime
+import functools
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
@@ -74,6 +76,12 @@ class SlotSearch:
         return after, after + (self.NARROWED_WINDOW if narrowed else self.CLINIC_WIDE_WINDOW)
 
 
+@functools.cache
+def _slot_columns_sql() -> str:
+    """SLOT_COLUMNS as a select list (``"end"`` is a reserved word, so every name is quoted)."""
+    return ", ".join(connection.ops.quote_name(Slot._meta.get_field(name).column) for name in SLOT_COLUMNS)
+
+
 def search_slots(search: SlotSearch, *, limit: int, offset: int) -> tuple[list[Slot], int | None]:
     """One page of matching slots, earliest first, and how many match in all, in one statement.
 
@@ -100,8 +108,7 @@ def search_slots(search: SlotSearch, *, limit: int, offset: int) -> tuple[list[S
     table = Slot._meta.db_table
     # Only fixed column names are spliced in; every value is a parameter.
     sql = (
-        f'SELECT id, doctor_id, specialization_id, department_id, start, "end", status, '  # noqa: S608
-        f"(SELECT COUNT(*) FROM {table} WHERE {condition}) AS total "
+        f"SELECT {_slot_columns_sql()}, (SELECT COUNT(*) FROM {table} WHERE {condition}) AS total "  # noqa: S608
         f"FROM {table} WHERE {condition} ORDER BY start, id LIMIT %s OFFSET %s"
     )
     slots = list(Slot.objects.raw(sql, [*params, *params, limit, offset]))
