@@ -5,26 +5,21 @@ from rest_framework import serializers
 from patients.models import Patient
 from scheduler.api import StrictSerializer
 
+PATIENT_EXAMPLE = {
+    "id": 7,
+    "email": "ada@example.org",
+    "first_name": "Ada",
+    "last_name": "Lovelace",
+    "phone": "+14155550123",
+    "date_of_birth": "1990-12-10",
+    "insurance_name": "Acme Health",
+    "insurance_number": "XK-99812",
+    "created_at": "2027-02-01T10:00:00Z",
+    "updated_at": "2027-02-01T10:00:00Z",
+}
 
-@extend_schema_serializer(
-    examples=[
-        OpenApiExample(
-            "Patient",
-            value={
-                "id": 7,
-                "email": "ada@example.org",
-                "first_name": "Ada",
-                "last_name": "Lovelace",
-                "phone": "+14155550123",
-                "date_of_birth": "1990-12-10",
-                "insurance_name": "Acme Health",
-                "insurance_number": "XK-99812",
-                "created_at": "2027-02-01T10:00:00Z",
-                "updated_at": "2027-02-01T10:00:00Z",
-            },
-        )
-    ]
-)
+
+@extend_schema_serializer(examples=[OpenApiExample("Patient", value=PATIENT_EXAMPLE)])
 class PatientSerializer(serializers.ModelSerializer):
     """The patient profile as API.md describes it."""
 
@@ -59,6 +54,13 @@ class PatientRegisterSerializer(StrictSerializer):
     date_of_birth = serializers.DateField()
     insurance_name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     insurance_number = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+
+
+# The same patient registering: the profile's fields as the request has them, and a password.
+PATIENT_REGISTER_EXAMPLE = {
+    name: "a-long-passphrase" if name == "password" else PATIENT_EXAMPLE[name]
+    for name in PatientRegisterSerializer._declared_fields
+}
 
 
 @extend_schema_serializer(

@@ -9,7 +9,12 @@ from accounts.permissions import IsAdmin, IsDoctor, IsPatient
 from patients import selectors, services
 from patients.filters import PatientFilter
 from patients.models import Patient
-from patients.serializers import PatientRegisterSerializer, PatientSerializer, PatientUpdateSerializer
+from patients.serializers import (
+    PATIENT_REGISTER_EXAMPLE,
+    PatientRegisterSerializer,
+    PatientSerializer,
+    PatientUpdateSerializer,
+)
 from scheduler.api import GenericViewSet
 from scheduler.exceptions import PermissionDenied
 from scheduler.throttles import AddressRateThrottle
@@ -31,20 +36,7 @@ class RegisterView(APIView):
         summary="Register as a patient",
         request=PatientRegisterSerializer,
         examples=[
-            OpenApiExample(
-                "New patient",
-                request_only=True,
-                value={
-                    "email": "ada@example.org",
-                    "password": "a-long-passphrase",
-                    "first_name": "Ada",
-                    "last_name": "Lovelace",
-                    "phone": "+14155550123",
-                    "date_of_birth": "1990-12-10",
-                    "insurance_name": "Acme Health",
-                    "insurance_number": "XK-99812",
-                },
-            ),
+            OpenApiExample("New patient", request_only=True, value=PATIENT_REGISTER_EXAMPLE),
         ],  # fmt: skip
         responses={
             201: PatientSerializer,
