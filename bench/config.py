@@ -10,8 +10,21 @@ DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/scheduler_bench"
 DEFAULT_WORKERS = 2
 
 # Scenario names, in the order they run. Baselines first, then reads, then writes: the reads see the
-# freshly vacuumed tables (index-only scans) and the writes' clean-up comes last.
-SCENARIOS = ("me", "search", "search_worst", "search_paced", "appointments", "storm", "hot", "pgbench")
+# freshly vacuumed tables (index-only scans) and the writes' clean-up comes last. A paced search runs
+# after its closed-loop one, whose rate in the same round sets its pace.
+SCENARIOS = (
+    "bare",
+    "me",
+    "search",
+    "search_worst",
+    "search_paced",
+    "search_worst_paced",
+    "appointments",
+    "storm",
+    "hot",
+    "pgbench",
+)
+PACED = {"search_paced": "search", "search_worst_paced": "search_worst"}  # paced scenario -> closed-loop one
 
 
 @dataclass(frozen=True)
@@ -28,7 +41,8 @@ class Config:
     list_appointments: int
     pgbench_max_tps: int
     storm_max_rps: int
-    paced_rps: float
+    paced_rps: float | None  # None: paced_load times the closed-loop rate
+    paced_load: float
     rounds: int
 
     @property
@@ -104,10 +118,17 @@ def parse_args(argv: list[str] | None = None) -> Config:
         "default 3)",
     )
     parser.add_argument(
+        "--paced-load",
+        type=float,
+        default=float(os.environ.get("BENCH_PACED_LOAD", "0.5")),
+        help="the paced searches offer this fraction of the rate their closed-loop search reached in the same "
+        "round (env BENCH_PACED_LOAD, default 0.5: the server half busy)",
+    )
+    parser.add_argument(
         "--paced-rps",
         type=float,
-        default=float(os.environ.get("BENCH_PACED_RPS", "128")),
-        help="search_paced: the users' total search rate, spread evenly over them (default 128, two a second each)",
+        default=float(os.environ["BENCH_PACED_RPS"]) if os.environ.get("BENCH_PACED_RPS") else None,
+        help="the paced searches offer this fixed rate instead (searches a second, spread over the users)",
     )
     parser.add_argument(
         "--storm-max-rps",
@@ -120,6 +141,14 @@ def parse_args(argv: list[str] | None = None) -> Config:
         parser.error("--duration must be longer than --warmup")
     if args.users < 1 or args.workers < 1:
         parser.error("--users and --workers must be at least 1")
+    if not 0 < args.paced_load < 1:
+        parser.error("--paced-load must be between 0 and 1")
+    if args.paced_rps is None:
+        for paced, closed in PACED.items():
+            if paced in args.scenarios and closed not in args.scenarios:
+                parser.error(f"{paced} takes its pace from {closed}: run both, or give --paced-rps")
+    elif args.paced_rps <= 0:
+        parser.error("--paced-rps must be positive")
     return Config(
         database_url=os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
         doctors=args.doctors,
@@ -134,5 +163,6 @@ def parse_args(argv: list[str] | None = None) -> Config:
         pgbench_max_tps=args.pgbench_max_tps,
         storm_max_rps=args.storm_max_rps,
         paced_rps=args.paced_rps,
+        paced_load=args.paced_load,
         rounds=max(1, args.rounds),
     )

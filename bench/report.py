@@ -117,18 +117,26 @@ def targets(report: Report) -> list[tuple[str, bool | None, str]]:
                     f"{hot.p99_ms:.1f} vs {3 * storm.p99_ms:.1f} ms",
                 )
             )
-    for name in ("search", "search_worst", "search_paced"):
+    bare = r.get("bare")
+    for name in ("search", "search_worst", "search_paced", "search_worst_paced"):
         s = r.get(name)
-        if s:
-            out.append((f"{s.title}: p50 < 50 ms", s.p50_ms < 50, f"{s.p50_ms:.1f} ms"))
-            if me and name != "search_paced":  # /me runs closed-loop: compare like with like
-                out.append(
-                    (
-                        f"{s.title}: p50 <= 2x /me p50",
-                        s.p50_ms <= 2 * me.p50_ms,
-                        f"{s.p50_ms:.1f} vs {2 * me.p50_ms:.1f} ms",
-                    )
+        if not s:
+            continue
+        figures = f"{s.p50_ms:.1f} ms"
+        paced = name.endswith("_paced")
+        if bare and not paced:
+            # Closed loop: p50 is about users / rate (Little's law), so the bare app's p50 bounds it from below.
+            verdict = "unreachable here" if bare.p50_ms >= 50 else "reachable here"
+            figures += f"; the bare WSGI app's p50 at the same clients: {bare.p50_ms:.1f} ms, {verdict}"
+        out.append((f"{s.title}: p50 < 50 ms", s.p50_ms < 50, figures))
+        if me and not paced:  # /me runs closed-loop: compare like with like
+            out.append(
+                (
+                    f"{s.title}: p50 <= 2x /me p50",
+                    s.p50_ms <= 2 * me.p50_ms,
+                    f"{s.p50_ms:.1f} vs {2 * me.p50_ms:.1f} ms",
                 )
+            )
     return out
 
 

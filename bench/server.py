@@ -63,11 +63,12 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child between 
 class Gunicorn:
     """``with Gunicorn(env, log) as url:`` serves until the block ends, however it ends."""
 
-    def __init__(self, env: dict[str, str], log_path: Path) -> None:
+    def __init__(self, env: dict[str, str], log_path: Path, *, app: str = "scheduler.wsgi") -> None:
+        self.app = app
         self.port = free_port()
         # Its own control socket (gunicorn's default is one per user), so a gunicorn already running on
         # this machine, such as `make serve`, is left alone; GUNICORN_CMD_ARGS keeps the command as documented.
-        control = log_path.parent / "gunicorn.ctl"
+        control = log_path.parent / f"gunicorn-{self.port}.ctl"
         extra = f"{env.get('GUNICORN_CMD_ARGS', '')} --control-socket {control}".strip()
         self.env = {**env, "GUNICORN_BIND": f"{HOST}:{self.port}", "GUNICORN_CMD_ARGS": extra}
         self.log_path = log_path
@@ -78,7 +79,7 @@ class Gunicorn:
         return f"http://{HOST}:{self.port}"
 
     def __enter__(self) -> str:
-        command = [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "scheduler.wsgi"]
+        command = [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", self.app]
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
                 command, cwd=REPO, env=self.env, stdout=log, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent

@@ -3,6 +3,7 @@
 Imported only once Django is set up (bench.run does that with the server's own settings and secrets).
 """
 
+import contextlib
 import logging
 import math
 import multiprocessing
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import fixtures, pgbench, report
-from bench.config import Config
+from bench.config import PACED, Config
 from bench.explain import explain_search
 from bench.fixtures import Allocator, Lane
 from bench.load import run_locust
@@ -51,6 +52,7 @@ class Suite:
         self.workdir = Path(tempfile.mkdtemp(prefix="bench-"))
         self.log = self.workdir / "bench.log"
         self.report = report.Report()
+        self.bare_url = ""  # the bare WSGI app's server, when the bare scenario runs
 
     def run(self) -> int:
         config = self.config
@@ -66,8 +68,11 @@ class Suite:
             fixtures.book_directly(plans.listing)
             fixtures.vacuum()  # the setup bookings cleared all-visible bits that autovacuum would set again
             self.report.explain = self._explain(plans)
-            with Gunicorn(self.env, self.log) as url:
+            with contextlib.ExitStack() as servers:
+                url = servers.enter_context(Gunicorn(self.env, self.log))
                 print(f"gunicorn with {config.workers} workers at {url}", flush=True)
+                if "bare" in config.scenarios:  # idle while the project is measured, and the other way round
+                    self.bare_url = servers.enter_context(Gunicorn(self.env, self.log, app="bench.bare"))
                 for round_no in range(config.rounds):
                     if config.rounds > 1:
                         print(f"Round {round_no + 1} of {config.rounds}", flush=True)
@@ -141,10 +146,12 @@ class Suite:
 
     def _scenario(self, name: str, plans: Plans, url: str, round_no: int) -> None:
         runners = {
+            "bare": self._bare,
             "me": self._me,
             "search": self._search,
             "search_worst": self._search,
             "search_paced": self._search_paced,
+            "search_worst_paced": self._search_paced,
             "appointments": self._appointments,
             "storm": self._storm,
             "hot": self._hot,
@@ -162,6 +169,10 @@ class Suite:
             flush=True,
         )
 
+    def _bare(self, name: str, plans: Plans, url: str) -> ScenarioResult:
+        measurement = self._locust("MeUser", {"users": plans.users(plans.listing, with_slots=False)}, self.bare_url)
+        return summarize(name, "bare WSGI app (ceiling)", measurement, ok=OK_200)
+
     def _me(self, name: str, plans: Plans, url: str) -> ScenarioResult:
         measurement = self._locust("MeUser", {"users": plans.users(plans.listing, with_slots=False)}, url)
         return summarize(name, "GET /me (baseline)", measurement, ok=OK_200)
@@ -174,13 +185,15 @@ class Suite:
         return summarize(name, title, self._locust("SearchUser", plan, url), ok=OK_200)
 
     def _search_paced(self, name: str, plans: Plans, url: str) -> ScenarioResult:
-        config = self.config
+        config, closed = self.config, PACED[name]
+        rate = config.paced_rps or config.paced_load * self.report.rounds[closed][-1].rps
+        typical = closed == "search"
         plan = {
             "users": plans.users(plans.listing, with_slots=False),
-            "specialization": fixtures.specialization_id(fixtures.TYPICAL),
-            "rate_per_user": config.paced_rps / config.users,
+            "specialization": fixtures.specialization_id(fixtures.TYPICAL if typical else fixtures.WORST_CASE),
+            "rate_per_user": rate / config.users,
         }
-        title = f"search, typical, ~{config.paced_rps:g}/s offered"
+        title = f"search, {'typical' if typical else 'worst case'}, ~{rate:.0f}/s offered"
         return summarize(name, title, self._locust("PacedSearchUser", plan, url), ok=OK_200)
 
     def _appointments(self, name: str, plans: Plans, url: str) -> ScenarioResult:
