@@ -128,7 +128,8 @@ def parse_args(argv: list[str] | None = None) -> Config:
         "--paced-rps",
         type=float,
         default=float(os.environ["BENCH_PACED_RPS"]) if os.environ.get("BENCH_PACED_RPS") else None,
-        help="the paced searches offer this fixed rate instead (searches a second, spread over the users)",
+        help="the paced searches offer this fixed rate instead (searches a second, spread over the users; "
+        "env BENCH_PACED_RPS)",
     )
     parser.add_argument(
         "--storm-max-rps",

@@ -90,3 +90,18 @@ def summarize(
         codes_409=dict(codes_409),
         notes=list(measurement.notes),
     )
+
+
+def paced_rate(closed: ScenarioResult | None, *, load: float, fixed: float | None) -> float | None:
+    """The rate a paced scenario offers: ``fixed``, or ``load`` times what its closed-loop run answered.
+
+    Only the closed-loop run's successful answers count (errors that come back fast would set a pace
+    the search cannot keep). None when there is no pace to take: the closed-loop run is missing, had
+    an error, or answered nothing.
+    """
+    if fixed is not None:
+        return fixed
+    if closed is None or closed.errors or not closed.measured_requests:
+        return None
+    rate = load * closed.rps
+    return rate if math.isfinite(rate) and rate > 0 else None

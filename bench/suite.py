@@ -20,7 +20,7 @@ from bench.explain import explain_search
 from bench.fixtures import Allocator, Lane
 from bench.load import run_locust
 from bench.server import Gunicorn, manage
-from bench.stats import Measurement, ScenarioResult, summarize
+from bench.stats import Measurement, ScenarioResult, paced_rate, summarize
 
 OK_200 = frozenset({200})
 OK_201 = frozenset({201})
@@ -53,6 +53,7 @@ class Suite:
         self.log = self.workdir / "bench.log"
         self.report = report.Report()
         self.bare_url = ""  # the bare WSGI app's server, when the bare scenario runs
+        self.offered: dict[str, list[float | None]] = {}  # per paced scenario: the rate offered in each round
 
     def run(self) -> int:
         config = self.config
@@ -159,6 +160,10 @@ class Suite:
         }
         self.round_no = round_no
         result = runners[name](name, plans, url)
+        if result is None:
+            print(f"  skipped: {PACED[name]} gave no rate to pace it by in this round", flush=True)
+            self.report.check(self._round(f"{name}_ran"), ok=False)
+            return
         self.report.add(result)
         self.report.check(self._round(f"{name}_no_errors"), result.errors == 0)
         for note in result.notes:
@@ -184,16 +189,23 @@ class Suite:
         title = "search, typical" if typical else "search, worst case"
         return summarize(name, title, self._locust("SearchUser", plan, url), ok=OK_200)
 
-    def _search_paced(self, name: str, plans: Plans, url: str) -> ScenarioResult:
+    def _search_paced(self, name: str, plans: Plans, url: str) -> ScenarioResult | None:
         config, closed = self.config, PACED[name]
-        rate = config.paced_rps or config.paced_load * self.report.rounds[closed][-1].rps
+        this_round = self.report.rounds.get(closed, [])[self.round_no : self.round_no + 1]
+        rate = paced_rate(this_round[0] if this_round else None, load=config.paced_load, fixed=config.paced_rps)
+        self.offered.setdefault(name, []).append(rate)
+        if rate is None:
+            return None
         typical = closed == "search"
         plan = {
             "users": plans.users(plans.listing, with_slots=False),
             "specialization": fixtures.specialization_id(fixtures.TYPICAL if typical else fixtures.WORST_CASE),
             "rate_per_user": rate / config.users,
         }
-        title = f"search, {'typical' if typical else 'worst case'}, ~{rate:.0f}/s offered"
+        print(f"  offering {rate:.1f} searches/s", flush=True)
+        # A fixed title, so that results files compare; the rates offered are in the JSON's "paced".
+        pace = f"{config.paced_rps:g}/s" if config.paced_rps else f"{config.paced_load:.0%} load"
+        title = f"search, {'typical' if typical else 'worst case'}, paced ({pace})"
         return summarize(name, title, self._locust("PacedSearchUser", plan, url), ok=OK_200)
 
     def _appointments(self, name: str, plans: Plans, url: str) -> ScenarioResult:
@@ -266,5 +278,6 @@ class Suite:
                 "scenarios": list(config.scenarios),
                 "rounds": config.rounds,
             },
+            "paced": {"load": config.paced_load, "fixed_rps": config.paced_rps, "offered_rps": self.offered},
             "logs": str(self.workdir),
         }
