@@ -92,3 +92,25 @@ def test_window_bounds_around_the_autumn_dst_change():
     found, count = search_slots(SlotSearch(doctor=doctor.pk, start_after=after, start_before=before), limit=9, offset=0)
     assert [slot.pk for slot in found] == [slots[1].pk, slots[2].pk]
     assert count == 2
+
+
+@pytest.mark.postgres
+def test_pages_of_equal_start_times_follow_the_id_whatever_plan_postgresql_picks():
+    """Every doctor's day starts at the same hour, so ties are the rule: ``id`` breaks them, or pages
+    would repeat and skip slots. The index returns ties in id order anyway; a sort need not, so the
+    test takes the index away and moves half the rows to the end of the table first."""
+    from django.db import connection
+
+    start = timezone.now().replace(minute=0, second=0, microsecond=0) + DAY
+    slots = [SlotFactory(start=start, end=start + HOUR) for _ in range(12)]
+    moved = [slot.pk for slot in slots[::2]]
+    # An update writes a new row version at the end of the heap: the table's order is no longer the ids'.
+    Slot.objects.filter(pk__in=moved).update(status=SlotStatus.BOOKED)
+    Slot.objects.filter(pk__in=moved).update(status=SlotStatus.FREE)
+    with connection.cursor() as cursor:
+        for plan in ("enable_indexscan", "enable_indexonlyscan", "enable_bitmapscan"):
+            cursor.execute(f"SET LOCAL {plan} = off")  # until the test's transaction ends
+        cursor.execute("SELECT id FROM doctors_slot WHERE start = %s", [start])
+        assert [row[0] for row in cursor.fetchall()] != sorted(slot.pk for slot in slots)  # the setup worked
+    pages = [search_slots(SlotSearch(status=SlotStatus.FREE), limit=5, offset=offset)[0] for offset in (0, 5, 10)]
+    assert [slot.pk for page in pages for slot in page] == sorted(slot.pk for slot in slots)
