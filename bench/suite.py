@@ -17,7 +17,7 @@ from typing import Any
 from bench import fixtures, pgbench, report
 from bench.config import PACED, Config
 from bench.explain import explain_search
-from bench.fixtures import Allocator, Lane
+from bench.fixtures import Allocator, Lane, specialization_id
 from bench.load import run_locust
 from bench.server import Gunicorn, manage
 from bench.stats import Measurement, ScenarioResult, paced_rate, summarize
@@ -27,6 +27,8 @@ OK_201 = frozenset({201})
 PGBENCH_LANE = 1000  # slots per pgbench lane: about half a doctor's year, so two lanes fit one doctor
 STORM_LANE_MAX = 1500  # a storm client is one patient with one doctor's slots: at most most of a year
 HEADROOM = 5  # seconds of bookings beyond --duration that the slot reservations allow for
+# Closed-loop search scenario -> (the specialization it searches, how the table names it).
+SEARCHES = {"search": (fixtures.TYPICAL, "typical"), "search_worst": (fixtures.WORST_CASE, "worst case")}
 
 
 @dataclass(frozen=True)
@@ -138,7 +140,7 @@ class Suite:
 
         user = User.objects.get(pk=plans.listing[0].user_id)
         return {
-            name: explain_search(specialization=fixtures.specialization_id(name), user=user)
+            name: explain_search(specialization=specialization_id(name), user=user)
             for name in (fixtures.TYPICAL, fixtures.WORST_CASE)
         }
 
@@ -147,7 +149,7 @@ class Suite:
 
     def _scenario(self, name: str, plans: Plans, url: str, round_no: int) -> None:
         runners = {
-            "bare": self._bare,
+            "bare": self._me,
             "me": self._me,
             "search": self._search,
             "search_worst": self._search,
@@ -174,20 +176,20 @@ class Suite:
             flush=True,
         )
 
-    def _bare(self, name: str, plans: Plans, url: str) -> ScenarioResult:
-        measurement = self._locust("MeUser", {"users": plans.users(plans.listing, with_slots=False)}, self.bare_url)
-        return summarize(name, "bare WSGI app (ceiling)", measurement, ok=OK_200)
-
     def _me(self, name: str, plans: Plans, url: str) -> ScenarioResult:
-        measurement = self._locust("MeUser", {"users": plans.users(plans.listing, with_slots=False)}, url)
-        return summarize(name, "GET /me (baseline)", measurement, ok=OK_200)
+        """``me``, and ``bare``: the same users and requests, sent to the app that does nothing."""
+        bare = name == "bare"
+        plan = {"users": plans.users(plans.listing, with_slots=False)}
+        measurement = self._locust("MeUser", plan, self.bare_url if bare else url)
+        return summarize(name, "bare WSGI app (ceiling)" if bare else "GET /me (baseline)", measurement, ok=OK_200)
 
     def _search(self, name: str, plans: Plans, url: str) -> ScenarioResult:
-        typical = name == "search"
-        specialization = fixtures.specialization_id(fixtures.TYPICAL if typical else fixtures.WORST_CASE)
-        plan = {"users": plans.users(plans.listing, with_slots=False), "specialization": specialization}
-        title = "search, typical" if typical else "search, worst case"
-        return summarize(name, title, self._locust("SearchUser", plan, url), ok=OK_200)
+        specialization, kind = SEARCHES[name]
+        plan = {
+            "users": plans.users(plans.listing, with_slots=False),
+            "specialization": specialization_id(specialization),
+        }
+        return summarize(name, f"search, {kind}", self._locust("SearchUser", plan, url), ok=OK_200)
 
     def _search_paced(self, name: str, plans: Plans, url: str) -> ScenarioResult | None:
         config, closed = self.config, PACED[name]
@@ -196,16 +198,16 @@ class Suite:
         self.offered.setdefault(name, []).append(rate)
         if rate is None:
             return None
-        typical = closed == "search"
+        specialization, kind = SEARCHES[closed]
         plan = {
             "users": plans.users(plans.listing, with_slots=False),
-            "specialization": fixtures.specialization_id(fixtures.TYPICAL if typical else fixtures.WORST_CASE),
+            "specialization": specialization_id(specialization),
             "rate_per_user": rate / config.users,
         }
         print(f"  offering {rate:.1f} searches/s", flush=True)
         # A fixed title, so that results files compare; the rates offered are in the JSON's "paced".
         pace = f"{config.paced_rps:g}/s" if config.paced_rps else f"{config.paced_load:.0%} load"
-        title = f"search, {'typical' if typical else 'worst case'}, paced ({pace})"
+        title = f"search, {kind}, paced ({pace})"
         return summarize(name, title, self._locust("PacedSearchUser", plan, url), ok=OK_200)
 
     def _appointments(self, name: str, plans: Plans, url: str) -> ScenarioResult:
