@@ -1,8 +1,19 @@
 from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
 from rest_framework import serializers
 
-from accounts.models import Role, User
+from accounts.models import Role, User, normalize_email, validate_email_characters
 from scheduler.api import StrictSerializer
+
+
+class NormalizedEmailField(serializers.EmailField):
+    """An email in its stored form (``normalize_email``) before it is validated; invisible characters refused."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.validators.append(validate_email_characters)
+
+    def to_internal_value(self, data) -> str:
+        return normalize_email(super().to_internal_value(data))
 
 
 @extend_schema_serializer(

@@ -19,7 +19,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
 from accounts import devices
-from accounts.models import User, normalize_email
+from accounts.models import User, normalize_email, validate_email_characters
 from scheduler.exceptions import AuthenticationFailed, TooManyRequests
 from scheduler.net import client_ip
 
@@ -45,6 +45,10 @@ def create_account(*, email: str, password: str, first_name: str, last_name: str
     simultaneous sign-up with the same email) becomes the same error.
     """
     email = normalize_email(email)
+    try:
+        validate_email_characters(email)
+    except ValidationError as exc:
+        raise ValidationError({"email": exc.messages}) from exc
     if User.objects.filter(email=email).exists():
         raise ValidationError({"email": [EMAIL_TAKEN]})
     user = User(email=email, first_name=first_name, last_name=last_name, role=role)
