@@ -1,21 +1,31 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 
 from accounts import services
-from accounts.models import User
+from accounts.models import User, normalize_email
+
+
+class NormalizedEmailFormField(forms.EmailField):
+    """The email in its stored form before validation, so a full-width address is not refused as invalid."""
+
+    def to_python(self, value) -> str:
+        return normalize_email(super().to_python(value))
 
 
 class UserCreateForm(UserCreationForm):
     class Meta:
         model = User
         fields = ("email", "first_name", "last_name", "role")
+        field_classes = {"email": NormalizedEmailFormField}
 
 
 class UserEditForm(UserChangeForm):
     class Meta:
         model = User
         fields = "__all__"
+        field_classes = {"email": NormalizedEmailFormField}
 
 
 @admin.register(User)

@@ -1,5 +1,8 @@
+import unicodedata
+
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -12,8 +15,31 @@ class Role(models.TextChoices):
 
 
 def normalize_email(email: str) -> str:
-    """Emails are compared case-insensitively; store them lower-cased and trimmed."""
-    return (email or "").strip().lower()
+    """The form an email is stored and compared in: NFKC, trimmed and lower-cased.
+
+    NFKC folds compatibility forms (full-width letters, ligatures) into the plain ones, so a look-alike
+    of a taken address is the taken address, and its owner signs in with whichever form they type.
+    """
+    return unicodedata.normalize("NFKC", email or "").strip().lower()
+
+
+# Unicode's Default_Ignorable_Code_Point ranges (DerivedCoreProperties.txt): drawn as nothing. Some are
+# letters or marks (U+3164, variation selectors), so the category test alone does not catch them.
+_INVISIBLE = (
+    (0x00AD, 0x00AD), (0x034F, 0x034F), (0x061C, 0x061C), (0x115F, 0x1160), (0x17B4, 0x17B5),
+    (0x180B, 0x180F), (0x200B, 0x200F), (0x202A, 0x202E), (0x2060, 0x206F), (0x3164, 0x3164),
+    (0xFE00, 0xFE0F), (0xFEFF, 0xFEFF), (0xFFA0, 0xFFA0), (0xFFF0, 0xFFF8), (0x1BCA0, 0x1BCA3),
+    (0x1D173, 0x1D17A), (0xE0000, 0xE0FFF),
+)  # fmt: skip
+INVISIBLE_CHARACTERS = "Email addresses may not contain invisible, space or control characters."
+
+
+def validate_email_characters(value: str) -> None:
+    """Refuse control, format (zero-width, bidi), unassigned, space and other invisible characters."""
+    for char in value or "":
+        code = ord(char)
+        if unicodedata.category(char)[0] in "CZ" or any(low <= code <= high for low, high in _INVISIBLE):
+            raise ValidationError(INVISIBLE_CHARACTERS, code="invalid")
 
 
 class UserManager(BaseUserManager["User"]):
@@ -39,7 +65,7 @@ class UserManager(BaseUserManager["User"]):
 class User(AbstractBaseUser, PermissionsMixin):
     """A person who signs in with email and password; ``role`` decides what they may do."""
 
-    email = models.EmailField(max_length=254, unique=True)
+    email = models.EmailField(max_length=254, unique=True, validators=[validate_email_characters])
     first_name = models.CharField(max_length=150, blank=True)
     last_name = models.CharField(max_length=150, blank=True)
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.PATIENT, db_index=True)
@@ -62,6 +88,11 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.email
+
+    def clean_fields(self, exclude=None) -> None:
+        # Normalise first, so the validators and the uniqueness checks see the stored form.
+        self.email = normalize_email(self.email)
+        super().clean_fields(exclude)
 
     def clean(self) -> None:
         super().clean()

@@ -1,13 +1,25 @@
 from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
 from rest_framework import serializers
 
-from accounts.models import Role, User
+from accounts.models import Role, User, normalize_email, validate_email_characters
+from scheduler.api import StrictSerializer
+
+
+class NormalizedEmailField(serializers.EmailField):
+    """An email in its stored form (``normalize_email``) before it is validated; invisible characters refused."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.validators.append(validate_email_characters)
+
+    def to_internal_value(self, data) -> str:
+        return normalize_email(super().to_internal_value(data))
 
 
 @extend_schema_serializer(
     examples=[OpenApiExample("Login", value={"email": "patient@demo.clinic", "password": "your password"})]
 )
-class LoginSerializer(serializers.Serializer):
+class LoginSerializer(StrictSerializer):
     email = serializers.CharField(max_length=254)
     password = serializers.CharField(max_length=4096, trim_whitespace=False, style={"input_type": "password"})
 
@@ -23,7 +35,7 @@ class TokenPairSerializer(serializers.Serializer):
 
 
 @extend_schema_serializer(examples=[OpenApiExample("Refresh", value={"refresh": "eyJhbGciOiJIUzI1NiIs..."})])
-class RefreshSerializer(serializers.Serializer):
+class RefreshSerializer(StrictSerializer):
     refresh = serializers.CharField(max_length=4096)
 
 
@@ -115,6 +127,6 @@ class MeSerializer(serializers.ModelSerializer):
         )
     ]
 )
-class PasswordChangeSerializer(serializers.Serializer):
+class PasswordChangeSerializer(StrictSerializer):
     old_password = serializers.CharField(max_length=4096, trim_whitespace=False, style={"input_type": "password"})
     new_password = serializers.CharField(max_length=128, trim_whitespace=False, style={"input_type": "password"})

@@ -18,7 +18,8 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
-from accounts.models import User, normalize_email
+from accounts import devices
+from accounts.models import User, normalize_email, validate_email_characters
 from scheduler.exceptions import AuthenticationFailed, TooManyRequests
 from scheduler.net import client_ip
 
@@ -44,6 +45,10 @@ def create_account(*, email: str, password: str, first_name: str, last_name: str
     simultaneous sign-up with the same email) becomes the same error.
     """
     email = normalize_email(email)
+    try:
+        validate_email_characters(email)
+    except ValidationError as exc:
+        raise ValidationError({"email": exc.messages}) from exc
     if User.objects.filter(email=email).exists():
         raise ValidationError({"email": [EMAIL_TAKEN]})
     user = User(email=email, first_name=first_name, last_name=last_name, role=role)
@@ -69,19 +74,14 @@ def issue_tokens(*, user: User) -> TokenPair:
 def login(*, request, email: str, password: str) -> TokenPair:
     """Check email and password; the same error whether or not the email exists.
 
-    django-axes counts failures per (account, address); over the limit, every attempt from that
-    address for that account (even with the right password) is a 429 until the cool-off has passed.
-    An account that is failing from many addresses at once is refused everywhere the same way.
+    The view gives the client a device cookie afterwards (``accounts.devices.remember``).
     """
-    _refuse_if_under_attack(request, email)
+    refuse_if_under_attack(request=request, email=email)
     user = authenticate(request=request, email=email, password=password)
-    if getattr(request, "axes_locked_out", False):
-        raise _locked_out(request)
+    raise_if_locked_out(request)
     if user is None:
         raise AuthenticationFailed(INVALID_CREDENTIALS, code="invalid_credentials")
-    # A success clears this address's failures for the account. (Axes does that on Django's
-    # user_logged_in signal, which token sign-ins never send.)
-    AccessAttempt.objects.filter(username=normalize_email(email), ip_address=client_ip(request)).delete()
+    forget_failures(request=request, email=email)
     return issue_tokens(user=user)
 
 
@@ -92,9 +92,15 @@ def _locked_out(request) -> TooManyRequests:
     )
 
 
-def _refuse_if_under_attack(request, email: str) -> None:
-    """429 when the account's failures from all addresses within the cool-off reach the limit."""
-    if not settings.AXES_ENABLED:
+def refuse_if_under_attack(*, request, email: str) -> None:
+    """429 for an untrusted client when the account's failures from all addresses reach the limit.
+
+    django-axes locks the pair (account, address) after ``AXES_FAILURE_LIMIT`` failures. An attacker
+    cycling addresses meets this account-wide limit instead: ``ACCOUNT_FAILURE_LIMIT`` failures within
+    the cool-off refuse every client of the account, except one with a device cookie from an earlier
+    sign-in to it (``accounts.devices``), so the owner still signs in.
+    """
+    if not settings.AXES_ENABLED or devices.is_trusted(request, {"email": email}):
         return
     since = timezone.now() - get_cool_off(request)
     failures = AccessAttempt.objects.filter(username=normalize_email(email), attempt_time__gte=since).aggregate(
@@ -102,6 +108,21 @@ def _refuse_if_under_attack(request, email: str) -> None:
     )["total"]
     if (failures or 0) >= settings.ACCOUNT_FAILURE_LIMIT:
         raise _locked_out(request)
+
+
+def raise_if_locked_out(request) -> None:
+    """After ``authenticate()``: 429 if axes refused the attempt or this failure reached the limit."""
+    if getattr(request, "axes_locked_out", False):
+        raise _locked_out(request)
+
+
+def forget_failures(*, request, email: str) -> None:
+    """A success clears this address's failures for the account.
+
+    Axes does that on Django's ``user_logged_in`` signal only with ``AXES_RESET_ON_SUCCESS``, and token
+    sign-ins never send the signal, so it is done here for every sign-in path.
+    """
+    AccessAttempt.objects.filter(username=normalize_email(email), ip_address=client_ip(request)).delete()
 
 
 def login_username(request, credentials: dict | None) -> str:
@@ -194,8 +215,7 @@ def _confirm_password(request, user: User, password: str) -> bool:
     if request is None:
         return user.check_password(password)
     confirmed = authenticate(request=request, email=user.email, password=password)
-    if getattr(request, "axes_locked_out", False):
-        raise _locked_out(request)
+    raise_if_locked_out(request)
     return confirmed is not None and confirmed.pk == user.pk
 
 

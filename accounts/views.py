@@ -5,7 +5,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts import services
+from accounts import devices, services
 from accounts.serializers import (
     LoginSerializer,
     MeSerializer,
@@ -66,7 +66,9 @@ class TokenObtainView(APIView):
         data = LoginSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         pair = services.login(request=request, **data.validated_data)
-        return _pair_response(pair)
+        response = _pair_response(pair)
+        devices.remember(response, email=data.validated_data["email"])
+        return response
 
 
 @extend_schema(tags=["auth"])
@@ -144,7 +146,10 @@ class OAuth2TokenView(APIView):
             "expires_in": pair.expires_in,
             "refresh_token": pair.refresh,
         }
-        return Response(body, headers=NO_STORE)
+        response = Response(body, headers=NO_STORE)
+        if params["grant_type"] == "password":
+            devices.remember(response, email=params["username"])
+        return response
 
     @staticmethod
     def _error(error: str, description: str) -> Response:

@@ -4,6 +4,7 @@ from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
 from phonenumber_field.serializerfields import PhoneNumberField
 from rest_framework import serializers
 
+from accounts.serializers import NormalizedEmailField
 from doctors.models import AvailabilityStatus, Department, Doctor, Slot, SlotStatus, Specialization
 from scheduler.api import AwareDateTimeField, StrictSerializer, utc_iso
 
@@ -99,7 +100,7 @@ class DoctorSerializer(serializers.ModelSerializer):
     ]
 )
 class DoctorCreateSerializer(StrictSerializer):
-    email = serializers.EmailField(max_length=254)
+    email = NormalizedEmailField(max_length=254)
     password = serializers.CharField(max_length=128, write_only=True, trim_whitespace=False)
     first_name = serializers.CharField(max_length=150)
     last_name = serializers.CharField(max_length=150)

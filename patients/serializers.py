@@ -2,6 +2,7 @@ from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
 from phonenumber_field.serializerfields import PhoneNumberField
 from rest_framework import serializers
 
+from accounts.serializers import NormalizedEmailField
 from patients.models import Patient
 from scheduler.api import StrictSerializer
 
@@ -46,7 +47,7 @@ class PatientSerializer(serializers.ModelSerializer):
 
 
 class PatientRegisterSerializer(StrictSerializer):
-    email = serializers.EmailField(max_length=254)
+    email = NormalizedEmailField(max_length=254)
     password = serializers.CharField(max_length=128, write_only=True, trim_whitespace=False)
     first_name = serializers.CharField(max_length=150)
     last_name = serializers.CharField(max_length=150)

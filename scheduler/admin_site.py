@@ -1,11 +1,13 @@
 """The Django admin as clinic staff meet it: a dashboard of today's appointments and doctors' statuses."""
 
 import datetime
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib import admin
 from django.db.models import Count
+from django.template.response import TemplateResponse
 from django.utils import timezone
 
 DASHBOARD_ROWS = 50
@@ -32,6 +34,39 @@ class ClinicAdminSite(admin.AdminSite):
     site_title = "Clinic Scheduler admin"
     index_title = "Clinic dashboard"
     index_template = "admin/clinic_index.html"
+
+    def login(self, request, extra_context=None):
+        """Django's admin login behind the API sign-in's defences (DesignDecisions.md, Brute force).
+
+        The per-address ``login`` rate (shared with the API), the account-wide limit for clients
+        without a device cookie, and axes' (account, address) lockout all answer 429; a success clears
+        the address's failures and leaves a device cookie, as the API sign-in does.
+        """
+        from accounts import devices, services
+        from scheduler.exceptions import TooManyRequests
+        from scheduler.throttles import AddressRateThrottle
+
+        if request.method != "POST":
+            return super().login(request, extra_context)
+        email = request.POST.get("username", "")
+        try:
+            throttle = AddressRateThrottle()
+            if not throttle.allow_request(request, SimpleNamespace(throttle_scope="login")):
+                raise TooManyRequests(
+                    "Too many sign-in attempts from this address.", retry_after=int(throttle.wait() or 1)
+                )
+            services.refuse_if_under_attack(request=request, email=email)
+            response = super().login(request, extra_context)
+            services.raise_if_locked_out(request)
+        except TooManyRequests as exc:
+            context = {**self.each_context(request), "title": "Too many attempts", "detail": exc.detail}
+            refused = TemplateResponse(request, "admin/login_refused.html", context, status=429)
+            refused["Retry-After"] = str(exc.retry_after)
+            return refused
+        if request.user.is_authenticated and response.status_code == 302:
+            services.forget_failures(request=request, email=email)
+            devices.remember(response, email=request.user.email)
+        return response
 
     def index(self, request, extra_context=None):
         from appointments.models import Appointment, AppointmentStatus

@@ -6,6 +6,8 @@ from django.db import connection
 from django.urls import reverse
 from openapi_spec_validator import validate
 from rest_framework.test import APIClient
+from rest_framework_simplejwt.settings import api_settings
+from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts import services
 from accounts.models import Role
@@ -223,6 +225,25 @@ class TestMe:
         if header:
             api_client.credentials(HTTP_AUTHORIZATION=header)
         assert api_client.get(ME).status_code == 401
+
+    @pytest.mark.parametrize(
+        "claim", ["abc", "1.5", "", " 1", "\u0661", "9" * 30, 1.5, True, None, [1], {"id": 1}, -1, 0, 2**64]
+    )
+    def test_a_signed_token_with_a_malformed_user_id_is_401_not_500(self, api_client, claim):
+        token = AccessToken.for_user(UserFactory())
+        token[api_settings.USER_ID_CLAIM] = claim
+        api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+        response = api_client.get(ME)
+        assert response.status_code == 401
+        assert response.json()["code"] == "token_not_valid"
+
+    @pytest.mark.parametrize("as_text", [False, True])
+    def test_a_user_id_claim_as_a_number_or_its_digits_is_accepted(self, api_client, as_text):
+        user = UserFactory()
+        token = AccessToken.for_user(user)
+        token[api_settings.USER_ID_CLAIM] = str(user.pk) if as_text else user.pk
+        api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+        assert api_client.get(ME).json()["id"] == user.pk
 
     def test_deactivated_users_access_token_stops_at_once(self):
         user = UserFactory()

@@ -125,6 +125,19 @@ def test_the_lockout_holds_across_server_processes():
     assert attempt(APIClient(), user.email, DEFAULT_PASSWORD).status_code == 429
 
 
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        (TOKEN, {"email": "a@example.org", "password": "x", "remember": True}),
+        (REFRESH, {"refresh": "x", "access": "y"}),
+    ],
+)
+def test_unknown_fields_in_sign_in_bodies_are_400(api_client, path, body):
+    response = api_client.post(path, body, format="json")
+    assert response.status_code == 400
+    assert set(response.json()) == set(body) - {"email", "password", "refresh"}
+
+
 class TestRegistrationRate:
     def body(self, n):
         return {"email": f"p{n}@example.org", "password": "a-long-passphrase-1", "first_name": "A", "last_name": "B",
@@ -179,6 +192,15 @@ class TestPasswordChange:
         assert statuses == [400] * 4 + [429, 429]
         assert client.post("/api/auth/password/", {**body, "old_password": DEFAULT_PASSWORD},
                            format="json").status_code == 429  # fmt: skip
+
+    def test_unknown_fields_are_400_and_change_nothing(self):
+        user = UserFactory()
+        body = {"old_password": DEFAULT_PASSWORD, "new_password": "brand-new-passphrase-2", "keep_sessions": True}
+        response = client_for(user).post("/api/auth/password/", body, format="json")
+        assert response.status_code == 400
+        assert response.json() == {"keep_sessions": ["This field cannot be set here."]}
+        user.refresh_from_db()
+        assert user.check_password(DEFAULT_PASSWORD)
 
     def test_needs_a_signed_in_user(self, api_client):
         assert api_client.post("/api/auth/password/", {}, format="json").status_code == 401

@@ -195,10 +195,14 @@ AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=15))
 # Lock the pair (account, address): guessing from one place stops, but nobody can lock another person
 # out from elsewhere. Spraying from one address meets the address throttle below; a distributed attack
-# on one account meets ACCOUNT_FAILURE_LIMIT (accounts.services.login).
+# on one account meets ACCOUNT_FAILURE_LIMIT (accounts.services.refuse_if_under_attack), which a client
+# holding a device cookie from an earlier sign-in to that account is exempt from (accounts.devices).
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_WHITELIST_CALLABLE = "accounts.devices.is_trusted"
 ACCOUNT_FAILURE_LIMIT = env.int("ACCOUNT_FAILURE_LIMIT", default=50)
+DEVICE_COOKIE_NAME = "clinic_device"
+DEVICE_COOKIE_MAX_AGE = timedelta(days=env.int("DEVICE_COOKIE_DAYS", default=90))
 AXES_USERNAME_CALLABLE = "accounts.services.login_username"
 AXES_CLIENT_IP_CALLABLE = "scheduler.net.client_ip"
 AXES_CLIENT_STR_CALLABLE = "accounts.services.login_client_str"  # no email addresses in logs

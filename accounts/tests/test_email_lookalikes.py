@@ -1,0 +1,100 @@
+"""Look-alike emails: NFKC-normalised wherever an email is accepted, invisible and control characters refused.
+
+A taken address cannot be registered again in a full-width form or with a zero-width character, and a
+user signs in with the form they typed.
+"""
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from accounts.models import User
+from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+TAKEN = "ada@example.org"
+LOOKALIKES = [
+    "ada@example.org\u200b",  # trailing zero-width space
+    "\ufeffada@example.org",  # byte-order mark
+    "ada\u2060@example.org",  # word joiner
+    "ada@exa\u00admple.org",  # soft hyphen
+    "ada@example.org\u202e",  # right-to-left override
+    "ada\u3164@example.org",  # Hangul filler, a letter drawn as nothing
+    "ada@example.org\x7f",  # control character
+    "ada@ｅｘａｍｐｌｅ.org",  # full-width domain
+    "ａｄａ@example.org",  # full-width local part
+    "ＡＤＡ@ＥＸＡＭＰＬＥ.ＯＲＧ",
+]
+
+
+USER_FORM = {"first_name": "A", "last_name": "B", "role": "patient", "password1": "a-long-passphrase-1",
+             "password2": "a-long-passphrase-1", "usable_password": "true"}  # fmt: skip
+
+
+@pytest.fixture(autouse=True)
+def taken(settings):
+    settings.RATE_LIMITS = settings.AXES_ENABLED = False
+    return UserFactory(email=TAKEN)
+
+
+def registration(email: str) -> dict:
+    return {"email": email, "password": "a-long-passphrase-1", "first_name": "A", "last_name": "B",
+            "phone": "+14155550123", "date_of_birth": "1990-01-01"}  # fmt: skip
+
+
+@pytest.mark.parametrize("email", LOOKALIKES)
+def test_registration_refuses_a_lookalike_of_a_taken_address(api_client, email):
+    response = api_client.post("/api/auth/register/", registration(email), format="json")
+    assert response.status_code == 400
+    assert "email" in response.json()
+    assert User.objects.count() == 1
+
+
+@pytest.mark.parametrize("email", LOOKALIKES)
+def test_an_admin_cannot_create_a_doctor_with_a_lookalike_address(admin_client, email):
+    from doctors.tests.factories import DepartmentFactory, SpecializationFactory
+
+    body = {"email": email, "password": "a-long-passphrase-1", "first_name": "N", "last_name": "N",
+            "specialization": SpecializationFactory().pk, "department": DepartmentFactory().pk}  # fmt: skip
+    response = admin_client.post("/api/doctors/", body, format="json")
+    assert response.status_code == 400
+    assert "email" in response.json()
+    assert User.objects.filter(role="doctor").count() == 0
+
+
+def test_a_full_width_address_is_stored_plain_and_signs_in_as_typed(api_client):
+    created = api_client.post("/api/auth/register/", registration("ＢＥＮ@ｅｘａｍｐｌｅ.org"), format="json")
+    assert created.status_code == 201
+    assert created.json()["email"] == "ben@example.org"
+    for typed in ["ＢＥＮ@ｅｘａｍｐｌｅ.org", "ben@example.org", " Ben@Example.org "]:
+        body = {"email": typed, "password": "a-long-passphrase-1"}
+        assert api_client.post("/api/auth/token/", body, format="json").status_code == 200, typed
+
+
+@pytest.mark.parametrize("email", LOOKALIKES)
+def test_the_admin_user_form_refuses_a_lookalike_of_a_taken_address(client, admin_user, email):
+    client.force_login(admin_user)
+    body = {"email": email, **USER_FORM}
+    response = client.post("/admin/accounts/user/add/", body)
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["email"]
+    assert User.objects.count() == 2  # the taken one and the admin
+
+
+def test_the_admin_user_form_stores_a_full_width_address_plain(client, admin_user, api_client):
+    client.force_login(admin_user)
+    body = {"email": "ＢＥＮ@example.org", **USER_FORM}
+    assert client.post("/admin/accounts/user/add/", body).status_code == 302
+    assert User.objects.filter(email="ben@example.org").exists()
+    signed_in = api_client.post("/api/auth/token/", {"email": "ＢＥＮ@example.org", "password": "a-long-passphrase-1"})
+    assert signed_in.status_code == 200
+
+
+def test_sign_in_with_the_full_width_form_of_an_address(api_client):
+    body = {"email": "ＡＤＡ@ｅｘａｍｐｌｅ.ｏｒｇ", "password": DEFAULT_PASSWORD}
+    assert api_client.post("/api/auth/token/", body, format="json").status_code == 200
+
+
+def test_create_user_refuses_invisible_characters():
+    with pytest.raises(ValidationError):
+        User.objects.create_user("eve@example.org\u200b", "a-long-passphrase-1")
