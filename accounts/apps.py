@@ -5,4 +5,5 @@ class AccountsConfig(AppConfig):
     name = "accounts"
 
     def ready(self) -> None:
-        from accounts import schema  # noqa: F401  (registers the OpenAPI security schemes)
+        # schema registers the OpenAPI security schemes; signals keeps refresh tokens out of the database.
+        from accounts import schema, signals  # noqa: F401
