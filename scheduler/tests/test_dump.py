@@ -20,6 +20,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 SECRETS = {
     "reason": "Lump in the left breast since March",
     "replayed reason": "Panic attacks at night",
+    "cancellation reason": "Admitted to the psychiatric ward",
     "diagnosis": "Suspected ductal carcinoma",
     "prescription": "Mammography and biopsy",
     "notes": "Patient anxious; family history of BRCA1",
@@ -85,6 +86,9 @@ def test_a_dump_holds_no_credential_and_no_clinical_text():
     for _ in range(2):
         retried = patient.post("/api/appointments/", body, format="json", HTTP_IDEMPOTENCY_KEY="booking-2")
         assert retried.status_code == 201
+    cancel = {"reason": SECRETS["cancellation reason"]}
+    cancelled = patient.post(f"/api/appointments/{retried.json()['id']}/cancel/", cancel, format="json")
+    assert cancelled.status_code == 200
 
     # The doctor signs in and writes, then amends, the record of an earlier visit of this patient.
     doctor_tokens = anonymous.post("/api/auth/token/", {"email": doctor.user.email, "password": DEFAULT_PASSWORD},
