@@ -7,6 +7,7 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib.auth.signals import user_login_failed
 
-        from accounts import devices, schema  # noqa: F401  (schema registers the OpenAPI security schemes)
+        # schema registers the OpenAPI security schemes; signals keeps refresh tokens out of the database.
+        from accounts import devices, schema, signals  # noqa: F401
 
         user_login_failed.connect(devices.record_failure, dispatch_uid="accounts.devices.record_failure")

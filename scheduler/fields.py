@@ -1,7 +1,8 @@
 """Encrypted model fields (Fernet, AES-128-CBC + HMAC-SHA256) with key rotation.
 
 ``FIELD_ENCRYPTION_KEY`` holds one or more comma-separated Fernet keys: the first encrypts, every one
-decrypts (``MultiFernet``), so a key is rotated by prepending a new one. Two traps of other packages are
+decrypts (``MultiFernet``), so a key is rotated by prepending a new one; ``manage.py reencrypt_fields``
+then moves every stored value to it, after which the old key can be removed. Two traps of other packages are
 closed on purpose:
 
 * a wrong or missing key fails loudly (``InvalidToken`` is raised, never the ciphertext returned);
@@ -34,6 +35,29 @@ def fernet() -> MultiFernet:
     if not keys:
         raise ImproperlyConfigured("FIELD_ENCRYPTION_KEY is not set.")
     return _fernet(keys)
+
+
+@cache
+def _primary(key: str) -> Fernet:
+    return Fernet(key.strip().encode())
+
+
+def is_under_first_key(token: str) -> bool:
+    """Whether ``token`` was encrypted with the first key (its HMAC is checked; nothing is decrypted)."""
+    fernet()  # the same configuration errors as everywhere else
+    try:
+        _primary(settings.FIELD_ENCRYPTION_KEYS[0]).extract_timestamp(token.encode())
+    except InvalidToken:
+        return False
+    return True
+
+
+def reencrypt(token: str) -> str:
+    """``token``'s value encrypted again with the first key."""
+    try:
+        return fernet().rotate(token.encode()).decode()
+    except InvalidToken as exc:
+        raise DecryptionError("A stored encrypted value could not be decrypted with any configured key.") from exc
 
 
 def encrypt(value: str) -> str:

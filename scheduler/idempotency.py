@@ -5,18 +5,34 @@ executed twice; the same key with a different body is a 422; the same key while 
 still running is a 409. The key row is written in the same transaction as the operation, so it exists
 exactly when the operation's effects do. Only successful answers are stored: a failed request wrote
 nothing, so running it again is safe.
+
+The stored answer carries clinical text (a booking's reason), so it is encrypted like every other such
+column, and the request's fingerprint is a keyed hash (an unkeyed hash of a short reason could be
+found by guessing). Keys live for ``TTL``: an older one is treated as never used, and every newly
+stored key purges expired ones after its transaction commits, so no cron job is needed
+(``purge_idempotency_keys`` does the same by hand).
 """
 
+import datetime
 import hashlib
+import hmac
 import json
+import logging
 from collections.abc import Callable
 
+from django.conf import settings
 from django.db import connection, transaction
+from django.utils import timezone
 
 from scheduler.exceptions import ApplicationError, Conflict
 from scheduler.models import IdempotencyKey
 
 MAX_KEY_LENGTH = 255
+# Retries come within minutes; a day covers a client that retries after an outage.
+TTL = datetime.timedelta(hours=24)
+PURGE_BATCH = 1000
+
+logger = logging.getLogger(__name__)
 
 
 class KeyReused(ApplicationError):
@@ -36,8 +52,10 @@ class InvalidKey(ApplicationError):
 
 
 def fingerprint(*, method: str, path: str, body) -> str:
+    """A keyed hash (HMAC-SHA256 with ``SECRET_KEY``) of the request; reveals nothing of its body."""
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(f"{method} {path} {canonical}".encode()).hexdigest()
+    key = hashlib.sha256(f"idempotency-fingerprint:{settings.SECRET_KEY}".encode()).digest()
+    return hmac.new(key, f"{method} {path} {canonical}".encode(), hashlib.sha256).hexdigest()
 
 
 def _try_lock(user_id: int, key: str) -> bool:
@@ -65,13 +83,43 @@ def run_idempotent(
     if not _try_lock(user.pk, key):
         raise KeyInProgress()
     stored = IdempotencyKey.objects.filter(user=user, key=key).first()
+    if stored is not None and stored.created_at < timezone.now() - TTL:
+        stored.delete()  # expired and not yet purged: the key is free again
+        stored = None
     if stored is not None:
         if stored.fingerprint != request_fingerprint:
             raise KeyReused()
-        return stored.response_status, stored.response_body, True
+        return stored.response_status, json.loads(stored.response_body), True
     status, body = operation()
     if 200 <= status < 300:
         IdempotencyKey.objects.create(
-            user=user, key=key, fingerprint=request_fingerprint, response_status=status, response_body=body
+            user=user, key=key, fingerprint=request_fingerprint, response_status=status, response_body=json.dumps(body)
         )
+        transaction.on_commit(_purge_after_write, robust=True)
     return status, body, False
+
+
+def purge_expired(*, older_than: datetime.timedelta = TTL, limit: int = PURGE_BATCH) -> int:
+    """Delete up to ``limit`` keys older than ``older_than``; returns how many.
+
+    On PostgreSQL rows another transaction is deleting are skipped, not waited for, so simultaneous
+    purges never queue behind each other.
+    """
+    cutoff = timezone.now() - older_than
+    if connection.vendor != "postgresql":
+        ids = list(IdempotencyKey.objects.filter(created_at__lt=cutoff).values_list("pk", flat=True)[:limit])
+        return IdempotencyKey.objects.filter(pk__in=ids).delete()[0]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "DELETE FROM scheduler_idempotencykey WHERE id IN (SELECT id FROM scheduler_idempotencykey"
+            " WHERE created_at < %s ORDER BY created_at LIMIT %s FOR UPDATE SKIP LOCKED)",
+            [cutoff, limit],
+        )
+        return cursor.rowcount
+
+
+def _purge_after_write() -> None:
+    """Each stored key removes up to a batch of expired ones: the table stays at about a day of keys."""
+    purged = purge_expired()
+    if purged:
+        logger.info("Purged %d expired idempotency key(s).", purged)

@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.db import models
 
+from scheduler.fields import EncryptedTextField
+
 
 class TimeStampedModel(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
@@ -13,13 +15,16 @@ class TimeStampedModel(models.Model):
 
 
 class IdempotencyKey(models.Model):
-    """A completed request's answer, replayed when the same user retries with the same key."""
+    """A completed request's answer, replayed when the same user retries with the same key.
+
+    ``response_body`` is the answer's JSON text, encrypted: it holds clinical text (a booking's reason).
+    """
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     key = models.CharField(max_length=255)
     fingerprint = models.CharField(max_length=64)
     response_status = models.PositiveSmallIntegerField()
-    response_body = models.JSONField()
+    response_body = EncryptedTextField()
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:

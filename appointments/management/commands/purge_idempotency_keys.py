@@ -1,20 +1,25 @@
-"""Delete stored Idempotency-Key answers older than a day (run daily, e.g. from cron)."""
+"""Delete expired Idempotency-Key answers.
+
+Not needed on a schedule: every newly stored key purges expired ones (scheduler.idempotency). Run it
+after a long quiet period, or from a background worker.
+"""
 
 import datetime
 
 from django.core.management.base import BaseCommand
-from django.utils import timezone
 
-from scheduler.models import IdempotencyKey
+from scheduler import idempotency
 
 
 class Command(BaseCommand):
     help = "Delete Idempotency-Key records older than --hours (default 24): retries come within minutes."
 
     def add_arguments(self, parser):
-        parser.add_argument("--hours", type=int, default=24)
+        parser.add_argument("--hours", type=int, default=int(idempotency.TTL.total_seconds() // 3600))
 
     def handle(self, *args, hours: int, **options):
-        cutoff = timezone.now() - datetime.timedelta(hours=hours)
-        deleted, _ = IdempotencyKey.objects.filter(created_at__lt=cutoff).delete()
+        older_than = datetime.timedelta(hours=hours)
+        deleted = 0
+        while purged := idempotency.purge_expired(older_than=older_than):
+            deleted += purged
         self.stdout.write(f"Deleted {deleted} idempotency key(s) older than {hours} h.")
