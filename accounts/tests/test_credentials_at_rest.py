@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 TOKEN = "/api/auth/token/"
 REFRESH = "/api/auth/token/refresh/"
-no_credentials_migration = importlib.import_module("accounts.migrations.0002_no_credentials_in_clear")
+no_credentials_migration = importlib.import_module("accounts.migrations.0003_no_credentials_in_clear")
 
 
 def raw_outstanding_tokens() -> list[str]:
