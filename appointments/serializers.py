@@ -2,7 +2,6 @@ from drf_spectacular.utils import OpenApiExample, extend_schema_field, extend_sc
 from rest_framework import serializers
 
 from accounts.models import Role
-
 from appointments.models import Appointment, AppointmentStatus
 from scheduler.api import ID_BOUNDS, AwareDateTimeField, StrictSerializer, utc_iso
 
