@@ -10,6 +10,7 @@ The Node tools come from tools/openapi/package-lock.json (``npm ci`` there; .ci/
 the tests are skipped, unless ``REQUIRE_CLIENT_TOOLS=1`` (set by CI), which makes that a failure.
 """
 
+import datetime
 import json
 import os
 import shutil
@@ -18,8 +19,10 @@ import sys
 import urllib.request
 from pathlib import Path
 
+import factory
 import pytest
 from django.conf import settings
+from django.utils import timezone
 
 from doctors.tests.factories import SlotFactory
 
@@ -64,7 +67,9 @@ def test_the_python_client_generates_cleanly_type_checks_and_walks_the_patient_j
     generator = PYTHON_BIN / "openapi-python-client"
     require(generator, PYTHON_BIN / "mypy")
     settings.RATE_LIMITS = settings.AXES_ENABLED = False  # the journey signs in more often than a person
-    SlotFactory.create_batch(3)
+    # Explicit starts: the factory's sequence runs on across the suite, past the search's default window.
+    soon = timezone.now().replace(minute=0, second=0, microsecond=0) + datetime.timedelta(days=2)
+    SlotFactory.create_batch(3, start=factory.Iterator(soon + datetime.timedelta(hours=n) for n in range(3)))
     (tmp_path / "config.yaml").write_text("post_hooks: []\npackage_name_override: clinic_client\n")
     output = run([generator, "generate", "--path", document, "--meta", "none", "--output-path", "clinic_client",
                   "--config", "config.yaml"], cwd=tmp_path)  # fmt: skip
