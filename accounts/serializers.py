@@ -15,6 +15,8 @@ class NormalizedEmailField(serializers.EmailField):
     def to_internal_value(self, data) -> str:
         return normalize_email(super().to_internal_value(data))
 
+GRANT_TYPES = ("password", "refresh_token")
+
 
 @extend_schema_serializer(
     examples=[OpenApiExample("Login", value={"email": "patient@demo.clinic", "password": "your password"})]
@@ -40,17 +42,18 @@ class RefreshSerializer(StrictSerializer):
 
 
 @extend_schema_serializer(
+    component_name="OAuth2Token",  # the request body is then OAuth2TokenRequest, not OAuth2TokenRequestRequest
     examples=[
         OpenApiExample(
             "OAuth2TokenRequest",
             value={"grant_type": "password", "username": "patient@demo.clinic", "password": "your password"},
         )
-    ]
+    ],
 )
 class OAuth2TokenRequestSerializer(serializers.Serializer):
     """RFC 6749 §4.3 (password) and §6 (refresh_token) grants, form-encoded."""
 
-    grant_type = serializers.ChoiceField(choices=["password", "refresh_token"])
+    grant_type = serializers.ChoiceField(choices=GRANT_TYPES)
     username = serializers.CharField(max_length=254, required=False)
     password = serializers.CharField(max_length=4096, required=False, trim_whitespace=False)
     refresh_token = serializers.CharField(max_length=4096, required=False)

@@ -38,6 +38,7 @@ class TokenObtainView(APIView):
 
     @extend_schema(
         summary="Sign in",
+        operation_id="auth_token_obtain",
         request=LoginSerializer,
         examples=[
             OpenApiExample(
@@ -172,6 +173,7 @@ class PasswordChangeView(APIView):
 
     @extend_schema(
         summary="Change my password",
+        operation_id="auth_password_change",
         description="Answers a fresh token pair: all earlier access and refresh tokens are revoked.",
         request=PasswordChangeSerializer,
         responses={

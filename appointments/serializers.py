@@ -1,6 +1,7 @@
-from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
+from drf_spectacular.utils import OpenApiExample, extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
+from accounts.models import Role
 from appointments.models import Appointment, AppointmentStatus
 from scheduler.api import ID_BOUNDS, AwareDateTimeField, StrictSerializer, utc_iso
 
@@ -53,6 +54,7 @@ class AppointmentSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    @extend_schema_field(serializers.ChoiceField(choices=Role.choices, allow_null=True))
     def get_cancelled_by_role(self, appointment: Appointment) -> str | None:
         return appointment.cancelled_by.role if appointment.cancelled_by_id else None
 

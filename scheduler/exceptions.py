@@ -3,6 +3,21 @@
 Services never raise DRF exceptions, so the core does not depend on the web layer.
 """
 
+# Every 409 ``code`` API.md promises: the contract, including codes of features still to come. The OpenAPI
+# document's ``Conflict.code`` enum is this tuple, and every ``Conflict`` subclass's code must be one of
+# them (scheduler/tests/test_openapi.py).
+CONFLICT_CODES = (
+    "slot_unavailable",
+    "slot_overlap",
+    "patient_conflict",
+    "invalid_transition",
+    "hold_expired",
+    "policy_violation",
+    "record_exists",
+    "idempotency_key_in_progress",
+    "already_waiting",
+)
+
 
 class ApplicationError(Exception):
     """Base domain error with a machine-readable ``code`` and a default HTTP status."""

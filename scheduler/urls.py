@@ -1,9 +1,9 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from patients.views import RegisterView
-from scheduler.views import healthz
+from scheduler.views import api_not_found, healthz
 
 api_patterns = [
     path("auth/register/", RegisterView.as_view(), name="register"),
@@ -21,6 +21,9 @@ urlpatterns = [
     path("redoc/", SpectacularRedocView.as_view(url_name="schema", template_name="redoc_offline.html"), name="redoc"),
     path("admin/", admin.site.urls),
     path("healthz/", healthz, name="healthz"),
+    # Last: whatever else is under /api/ (or /fhir/) is a JSON 404, in any DEBUG mode. Only paths ending
+    # in "/" match, so a missing trailing slash still gets APPEND_SLASH's redirect first.
+    re_path(r"^(?:api|fhir)/(?:.*/)?$", api_not_found),
 ]
 
 handler500 = "scheduler.views.server_error"

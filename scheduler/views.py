@@ -3,6 +3,7 @@
 from django.db import connection
 from django.db.utils import Error as DatabaseError
 from django.http import JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
 
@@ -25,3 +26,9 @@ def server_error(request):
 
 def bad_request(request, exception):
     return JsonResponse({"detail": "Bad request.", "code": "bad_request"}, status=400)
+
+
+@csrf_exempt
+def api_not_found(request, path=""):
+    """DRF's JSON 404 for any unknown path under /api/ (JSON clients cannot read Django's HTML page)."""
+    return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=404)

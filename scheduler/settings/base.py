@@ -271,7 +271,21 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SWAGGER_UI_SETTINGS": {"persistAuthorization": True, "displayOperationId": False},
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    # Every enum component is named here: drf-spectacular's own names change when another field of the
+    # same name appears (``StatusEnum`` became ``Status71fEnum``), and generated clients with them.
+    "ENUM_NAME_OVERRIDES": {
+        "AppointmentStatusEnum": "appointments.models.AppointmentStatus",
+        "SlotStatusEnum": "doctors.models.SlotStatus",
+        "AvailabilityStatusEnum": "doctors.models.AvailabilityStatus",
+        "RoleEnum": "accounts.models.Role",
+        "RecordAccessActionEnum": "records.models.RecordAccessLog.Action",
+        "GrantTypeEnum": "accounts.serializers.GRANT_TYPES",
+        "ConflictCodeEnum": "scheduler.exceptions.CONFLICT_CODES",
+    },
+    "GET_LIB_DOC_EXCLUDES": "scheduler.schema.lib_doc_excludes",
+    "SERVERS": [{"url": "/", "description": "This server"}],
+    "CONTACT": {"name": "Clinic Scheduler API", "url": "/docs/"},
+    "LICENSE": {"name": "Proprietary"},
     "TAGS": [
         {"name": "auth", "description": "Sign in, tokens, the current user."},
         {"name": "patients", "description": "Patient profiles."},
@@ -279,7 +293,6 @@ SPECTACULAR_SETTINGS = {
         {"name": "slots", "description": "Doctors' working hours as bookable 1-hour slots."},
         {"name": "appointments", "description": "Booking, cancelling, completing and rescheduling."},
         {"name": "records", "description": "Medical records and their audit trail."},
-        {"name": "operations", "description": "Health check."},
     ],
 }
 
