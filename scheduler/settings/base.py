@@ -214,6 +214,10 @@ THROTTLE_RATES = {
     "token_refresh": env.str("TOKEN_REFRESH_RATE", default="60/min"),
 }
 
+# Identical reads of a medical record or a patient profile (same user, object, kind of read and client
+# address) within this many seconds make one audit entry; 0 records every read (scheduler.audit).
+AUDIT_COALESCE_SECONDS = env.int("AUDIT_COALESCE_SECONDS", default=60)
+
 # ------------------------------------------------------------------------------------------------
 # Django REST framework
 # ------------------------------------------------------------------------------------------------
