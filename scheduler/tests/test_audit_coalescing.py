@@ -8,6 +8,7 @@ from django.db import connection
 from django.utils import timezone
 
 from appointments.tests.factories import past_appointment
+from patients.models import PatientAccessLog
 from records import services
 from records.models import RecordAccessLog
 from records.tests.test_api import write_record
@@ -39,6 +40,12 @@ def test_a_patient_reading_their_record_in_a_loop_writes_one_entry(vendor, patie
     for _ in range(50):
         assert patient_client.get(f"{RECORDS}{record.pk}/").status_code == 200
     assert reads() == [(patient.user_id, record.pk, "read", "127.0.0.1")]
+
+
+def test_a_patient_reading_their_profile_in_a_loop_writes_one_entry(vendor, patient, patient_client):
+    for _ in range(50):
+        assert patient_client.get("/api/patients/me/").status_code == 200
+    assert PatientAccessLog.objects.count() == 1
 
 
 def test_every_distinct_access_is_recorded(vendor, patient, patient_client, admin_user, admin_client):
