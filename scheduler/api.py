@@ -50,7 +50,7 @@ def exception_handler(exc, context):
         exc = exceptions.PermissionDenied()
     elif db_unavailable.connection_lost(exc):
         # Checked before DataError: both are database errors, only this one is worth a retry.
-        db_unavailable.log(exc, context["request"])
+        db_unavailable.log(exc, context.get("request"))
         return Response(
             db_unavailable.BODY,
             status=status.HTTP_503_SERVICE_UNAVAILABLE,

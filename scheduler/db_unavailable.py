@@ -45,7 +45,9 @@ def retry_after() -> str:
 
 
 def log(exc: BaseException, request) -> None:
-    logger.warning("Database connection lost during %s %s: %s", request.method, request.path, type(exc).__name__)
+    """Ids and paths only, as every log line here; the error's message may quote SQL."""
+    where = f"{request.method} {request.path}" if request is not None else "a request"
+    logger.warning("Database connection lost during %s: %s", where, type(exc).__name__)
 
 
 def unavailable_response() -> JsonResponse:
