@@ -41,6 +41,18 @@ def test_terminated_sessions_under_load_answer_503_never_500_and_the_server_reco
     kills = [0]
     guard = threading.Lock()
 
+    errors: list = []
+
+    def recording_errors(target):
+        def run(*args):
+            try:
+                target(*args)
+            except Exception as exc:  # a thread's exception would otherwise only be printed
+                errors.append(repr(exc))
+                stop.set()
+
+        return run
+
     def client(token: str, seed: int) -> None:
         rng = random.Random(seed)
         session = requests.Session()
@@ -74,8 +86,8 @@ def test_terminated_sessions_under_load_answer_503_never_500_and_the_server_reco
             other.close()
 
     connection.close()  # this thread's session is among the ones terminated
-    threads = [threading.Thread(target=client, args=(t, i)) for i, t in enumerate(tokens)]
-    threads.append(threading.Thread(target=killer))
+    threads = [threading.Thread(target=recording_errors(client), args=(t, i)) for i, t in enumerate(tokens)]
+    threads.append(threading.Thread(target=recording_errors(killer)))
     for thread in threads:
         thread.start()
     time.sleep(SECONDS)
@@ -83,6 +95,7 @@ def test_terminated_sessions_under_load_answer_503_never_500_and_the_server_reco
     for thread in threads:
         thread.join()
 
+    assert not errors
     assert kills[0] > 0 and statuses[503] > 0, (kills, statuses)  # the faults did hit requests
     assert set(statuses) <= {200, 201, 409, 503}, statuses
     assert not bad_503s

@@ -12,7 +12,10 @@ from django.db import DataError, OperationalError, connection, transaction
 from django.test import Client
 
 from accounts.tests.factories import DEFAULT_PASSWORD
+from appointments import services
+from appointments.models import Appointment
 from conftest import client_for
+from doctors.tests.factories import SlotFactory
 from patients import selectors as patient_selectors
 from scheduler.db_unavailable import BODY, connection_lost
 
@@ -65,12 +68,8 @@ def test_killed_inside_an_api_view_is_503(patient):
 
 
 def test_killed_inside_a_service_transaction_is_503_and_nothing_is_written(patient):
-    from doctors.tests.factories import SlotFactory
-
     slot = SlotFactory()
     api = client_for(patient.user)
-    from appointments import services
-
     original = services.lock_patient
 
     def killed_then_lock(*args, **kwargs):
@@ -80,8 +79,6 @@ def test_killed_inside_a_service_transaction_is_503_and_nothing_is_written(patie
     with mock.patch.object(services, "lock_patient", killed_then_lock):
         assert_unavailable(api.post("/api/appointments/", {"slot": slot.pk}, format="json"))
     connection.close()
-    from appointments.models import Appointment
-
     assert not Appointment.objects.exists()
 
 
