@@ -1,6 +1,8 @@
 from django.contrib import admin
 
-from patients.models import Patient
+from patients import services
+from patients.models import Patient, PatientAccessLog
+from scheduler.net import client_ip
 
 
 @admin.register(Patient)
@@ -25,3 +27,32 @@ class PatientAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False  # clinical data is never deleted from the admin; deactivate the user instead
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if request.method == "GET":  # the change page shows the insurance details: audited like the API
+            patient = self.get_object(request, object_id)
+            if patient is not None:
+                services.log_profile_access(user=request.user, patients=[patient],
+                                            action=PatientAccessLog.Action.READ, ip=client_ip(request))  # fmt: skip
+        return super().change_view(request, object_id, form_url, extra_context)
+
+
+@admin.register(PatientAccessLog)
+class PatientAccessLogAdmin(admin.ModelAdmin):
+    """Who read which patient profile, read-only: no add, change or delete (the database refuses them too)."""
+
+    list_display = ["at", "action", "user", "patient_id", "ip_address"]
+    list_select_related = ["user"]
+    list_filter = ["action", "at"]
+    date_hierarchy = "at"
+    search_fields = ["user__email", "patient__id", "ip_address"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -31,3 +31,36 @@ class Patient(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.user.full_name or self.user.email} (patient {self.pk})"
+
+
+class PatientAccessLog(models.Model):
+    """Who read which patient's profile (insurance details are PHI), when and from where.
+
+    Append-only like the medical records' audit trail: the model refuses changes and a database
+    trigger refuses UPDATE and DELETE (migration 0002).
+    """
+
+    class Action(models.TextChoices):
+        READ = "read"
+        LIST = "list"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="access_log")
+    action = models.CharField(max_length=16, choices=Action.choices)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["patient", "-at"], name="access_by_patient")]
+
+    def __str__(self) -> str:
+        return f"{self.action} of patient {self.patient_id} by user {self.user_id} at {self.at:%Y-%m-%d %H:%M:%S}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("Audit entries are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Audit entries are append-only.")

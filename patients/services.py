@@ -1,14 +1,16 @@
 """Patient commands."""
 
 import datetime
+from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import Role
+from accounts.models import Role, User
 from accounts.services import create_account
-from patients.models import Patient
+from patients.models import Patient, PatientAccessLog
+from scheduler.audit import append_reads
 
 
 def _check_date_of_birth(date_of_birth: datetime.date) -> None:
@@ -66,3 +68,11 @@ def update_patient(*, patient: Patient, **changes) -> Patient:
     patient.full_clean()
     patient.save()
     return patient
+
+
+def log_profile_access(*, user: User, patients: Iterable[Patient], action: str, ip: str | None) -> None:
+    """Audit a read of patient profiles (one entry per profile, one INSERT; repeated reads coalesce)."""
+    append_reads(
+        PatientAccessLog, object_field="patient", object_ids=(p.pk for p in patients), user_id=user.pk,
+        action=action, ip=ip,
+    )  # fmt: skip

@@ -8,7 +8,7 @@ from rest_framework.views import APIView
 from accounts.permissions import IsAdmin, IsDoctor, IsPatient
 from patients import selectors, services
 from patients.filters import PatientFilter
-from patients.models import Patient
+from patients.models import Patient, PatientAccessLog
 from patients.serializers import (
     PATIENT_REGISTER_EXAMPLE,
     PatientRegisterSerializer,
@@ -17,6 +17,7 @@ from patients.serializers import (
 )
 from scheduler.api import GenericViewSet
 from scheduler.exceptions import PermissionDenied
+from scheduler.net import client_ip
 from scheduler.throttles import AddressRateThrottle
 
 NOT_FOUND = OpenApiResponse(description="No such patient, or not visible to you")
@@ -87,6 +88,21 @@ class PatientViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericVi
     def get_object(self):
         return selectors.get_patient_for(user=self.request.user, patient_id=self.kwargs["pk"])
 
+    def _audit(self, patients, action_name: str) -> None:
+        """Profiles carry insurance details (PHI): every read is audited, as record reads are."""
+        services.log_profile_access(user=self.request.user, patients=patients, action=action_name,
+                                    ip=client_ip(self.request))  # fmt: skip
+
+    def list(self, request):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        self._audit(page, PatientAccessLog.Action.LIST)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def retrieve(self, request, pk=None):
+        patient = self.get_object()
+        self._audit([patient], PatientAccessLog.Action.READ)
+        return Response(self.get_serializer(patient).data)
+
     def partial_update(self, request, pk=None):
         patient = self.get_object()
         if not (request.user.is_admin or patient.user_id == request.user.pk):
@@ -111,6 +127,7 @@ class PatientViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericVi
         patient = selectors.get_own_patient(user=request.user)
         if request.method == "PATCH":
             return self._update(request, patient)
+        self._audit([patient], PatientAccessLog.Action.READ)
         return Response(PatientSerializer(patient).data)
 
     @staticmethod

@@ -10,6 +10,7 @@ from accounts.models import User
 from appointments.models import Appointment, AppointmentStatus
 from appointments.services import lock_patient
 from records.models import MedicalRecord, MedicalRecordVersion, RecordAccessLog
+from scheduler.audit import append_reads
 from scheduler.exceptions import Conflict, PermissionDenied
 
 CLINICAL_FIELDS = ("diagnosis", "prescription", "notes")
@@ -86,8 +87,19 @@ def update_record(*, record: MedicalRecord, by: User, ip: str | None, **changes:
     return record
 
 
+# Reads of the same record by the same user, the same way, from the same address coalesce within
+# AUDIT_COALESCE_SECONDS (scheduler.audit); writes are always recorded.
+COALESCED_ACTIONS = {RecordAccessLog.Action.READ, RecordAccessLog.Action.LIST, RecordAccessLog.Action.HISTORY}
+
+
 def log_access(*, user: User, records: Iterable[MedicalRecord], action: str, ip: str | None) -> None:
     """Append one audit entry per record (a single INSERT for a page of them)."""
+    if action in COALESCED_ACTIONS:
+        append_reads(
+            RecordAccessLog, object_field="record", object_ids=(r.pk for r in records), user_id=user.pk,
+            action=action, ip=ip,
+        )  # fmt: skip
+        return
     RecordAccessLog.objects.bulk_create(
         [RecordAccessLog(user=user, record_id=record.pk, action=action, ip_address=ip) for record in records]
     )

@@ -13,6 +13,7 @@ from rest_framework import exceptions, serializers, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from scheduler import db_unavailable
 from scheduler.exceptions import ApplicationError
 
 logger = logging.getLogger(__name__)
@@ -47,6 +48,14 @@ def exception_handler(exc, context):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif db_unavailable.connection_lost(exc):
+        # Checked before DataError: both are database errors, only this one is worth a retry.
+        db_unavailable.log(exc, context.get("request"))
+        return Response(
+            db_unavailable.BODY,
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": db_unavailable.retry_after()},
+        )
     elif isinstance(exc, DataError):
         # A value the database refuses (out of range, NUL byte) is bad input, not a server error.
         logger.info("DataError turned into 400: %s", type(exc).__name__)

@@ -1,10 +1,14 @@
 """Operational endpoints."""
 
+import sys
+
 from django.db import connection
 from django.db.utils import Error as DatabaseError
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
+
+from scheduler import db_unavailable
 
 
 @require_safe
@@ -20,7 +24,13 @@ def healthz(request):
 
 
 def server_error(request):
-    """A JSON 500 for API clients (no stack trace, no SQL), whatever DEBUG says."""
+    """A JSON 500 for API clients (no stack trace, no SQL), whatever DEBUG says.
+
+    Django calls this while handling the exception, so ``sys.exc_info()`` names it: a lost database
+    connection raised by a middleware (a view's is answered by ``DatabaseUnavailableMiddleware``) is a 503.
+    """
+    if db_unavailable.connection_lost(sys.exc_info()[1]):
+        return db_unavailable.unavailable_response()
     return JsonResponse({"detail": "Internal server error.", "code": "server_error"}, status=500)
 
 

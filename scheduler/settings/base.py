@@ -75,6 +75,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "scheduler.db_unavailable.DatabaseUnavailableMiddleware",  # a lost DB connection is a 503, not a 500
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -119,6 +120,8 @@ SILENCED_SYSTEM_CHECKS = [
     "axes.W002",
 ]
 # No ATOMIC_REQUESTS: services own their transactions (DesignDecisions.md).
+# A request whose database connection is lost answers 503 with this Retry-After (scheduler.db_unavailable).
+DATABASE_RETRY_AFTER_SECONDS = env.int("DATABASE_RETRY_AFTER_SECONDS", default=2)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # ------------------------------------------------------------------------------------------------
@@ -216,6 +219,10 @@ THROTTLE_RATES = {
     "register": env.str("REGISTER_RATE", default="10/hour"),
     "token_refresh": env.str("TOKEN_REFRESH_RATE", default="60/min"),
 }
+
+# Identical reads of a medical record or a patient profile (same user, object, kind of read and client
+# address) within this many seconds make one audit entry; 0 records every read (scheduler.audit).
+AUDIT_COALESCE_SECONDS = env.int("AUDIT_COALESCE_SECONDS", default=60)
 
 # ------------------------------------------------------------------------------------------------
 # Django REST framework
