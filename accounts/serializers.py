@@ -15,6 +15,7 @@ class NormalizedEmailField(serializers.EmailField):
     def to_internal_value(self, data) -> str:
         return normalize_email(super().to_internal_value(data))
 
+
 GRANT_TYPES = ("password", "refresh_token")
 
 
