@@ -213,11 +213,13 @@ def delete_slot(*, slot_id: int, by: User) -> None:
 def withdraw_free_slots(*, doctor: Doctor) -> int:
     """Delete a doctor's free future slots (they are leaving); booked ones stay for the clinic to handle.
 
-    A slot locked by a booking in progress is waited for (not skipped), then withdrawn if that booking
-    did not take it. Booking still reads the doctor's account: slots freed or published later are
-    refused there.
+    Every future slot is locked, booked ones too (in id order, the booking order), so that a booking in
+    progress is waited for and its slot withdrawn if it was not taken, and a cancellation or reschedule in
+    progress is waited for and the slot it freed withdrawn. Later ones see the inactive account and
+    delete the slot they free (``appointments.services._release``); booking refuses any slot of an
+    inactive doctor.
     """
-    slots = Slot.objects.filter(doctor=doctor, status=SlotStatus.FREE, start__gt=timezone.now())
+    slots = Slot.objects.filter(doctor=doctor, start__gt=timezone.now())
     locked = list(slots.select_for_update(no_key=True).order_by("pk").values_list("pk", flat=True))
     deleted, _ = Slot.objects.filter(pk__in=locked, status=SlotStatus.FREE).delete()
     return deleted
