@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
@@ -16,6 +17,19 @@ class UserEditForm(UserChangeForm):
     class Meta:
         model = User
         fields = "__all__"
+
+    def clean_role(self):
+        role = self.cleaned_data["role"]
+        # A profile belongs to a user of its role (in the database too: the profiles' (user, user_role)
+        # foreign keys); changing the role would leave a patient owning a doctor profile or the reverse.
+        if self.instance.pk is not None and role != self.instance.role:
+            for profile in ("doctor_profile", "patient_profile"):
+                if hasattr(self.instance, profile):
+                    kind = profile.split("_")[0]
+                    raise forms.ValidationError(
+                        f"This user has a {kind} profile, so their role stays {self.instance.role}."
+                    )
+        return role
 
 
 @admin.register(User)
