@@ -48,8 +48,9 @@ class Doctor(TimeStampedModel):
     )
     bio = models.TextField(blank=True, default="", max_length=2000)
     # Always "doctor": with (user, user_role) referencing the user's (id, role) (a composite foreign key,
-    # doctors migration 0003), only a doctor-role user can own this profile, and keeps that role.
-    user_role = models.CharField(max_length=16, default=Role.DOCTOR, editable=False)
+    # doctors migration 0003), only a doctor-role user can own this profile, and keeps that role. A
+    # database default too, for inserts outside the ORM (the bench seeder).
+    user_role = models.CharField(max_length=16, default=Role.DOCTOR, db_default=Role.DOCTOR, editable=False)
 
     class Meta:
         ordering = ["id"]

@@ -22,7 +22,7 @@ class Patient(TimeStampedModel):
     insurance_number = EncryptedTextField(blank=True, default="")
     # Always "patient": (user, user_role) references the user's (id, role) (patients migration 0002), so
     # only a patient-role user can own this profile, and keeps that role.
-    user_role = models.CharField(max_length=16, default=Role.PATIENT, editable=False)
+    user_role = models.CharField(max_length=16, default=Role.PATIENT, db_default=Role.PATIENT, editable=False)
 
     class Meta:
         ordering = ["id"]

@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='doctor',
             name='user_role',
-            field=models.CharField(default='doctor', editable=False, max_length=16),
+            field=models.CharField(db_default='doctor', default='doctor', editable=False, max_length=16),
         ),
         migrations.AddConstraint(
             model_name='doctor',

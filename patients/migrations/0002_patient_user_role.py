@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='patient',
             name='user_role',
-            field=models.CharField(default='patient', editable=False, max_length=16),
+            field=models.CharField(db_default='patient', default='patient', editable=False, max_length=16),
         ),
         migrations.AddConstraint(
             model_name='patient',
