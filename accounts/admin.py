@@ -27,6 +27,19 @@ class UserEditForm(UserChangeForm):
         fields = "__all__"
         field_classes = {"email": NormalizedEmailFormField}
 
+    def clean_role(self):
+        role = self.cleaned_data["role"]
+        # A profile belongs to a user of its role (in the database too: the profiles' (user, user_role)
+        # foreign keys); changing the role would leave a patient owning a doctor profile or the reverse.
+        if self.instance.pk is not None and role != self.instance.role:
+            for profile in ("doctor_profile", "patient_profile"):
+                if hasattr(self.instance, profile):
+                    kind = profile.split("_")[0]
+                    raise forms.ValidationError(
+                        f"This user has a {kind} profile, so their role stays {self.instance.role}."
+                    )
+        return role
+
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):

@@ -84,6 +84,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         constraints = [
             models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique"),
             models.CheckConstraint(condition=models.Q(role__in=Role.values), name="accounts_user_role_valid"),
+            # The key that doctor and patient profiles reference with (user_id, user_role): see
+            # scheduler.migration_ops.profile_role_fk.
+            models.UniqueConstraint(fields=["id", "role"], name="accounts_user_id_role_unique"),
         ]
 
     def __str__(self) -> str:

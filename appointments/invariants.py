@@ -20,6 +20,12 @@ INVARIANTS = {
           ON a.patient_id = b.patient_id AND a.id < b.id AND a.start < b."end" AND b.start < a."end"
         WHERE a.status = 'scheduled' AND b.status = 'scheduled'
     """,
+    # Search does not read accounts: a deactivated doctor's future slots must not be free at all.
+    "free_future_slot_of_inactive_doctor": """
+        SELECT count(*) FROM doctors_slot s
+          JOIN doctors_doctor d ON d.id = s.doctor_id JOIN accounts_user u ON u.id = d.user_id
+        WHERE s.status = 'free' AND NOT u.is_active AND s.start > now()
+    """,
 }
 
 

@@ -19,6 +19,10 @@ class AppointmentStatus(models.TextChoices):
 # Statuses that hold their slot: at most one such appointment per slot.
 LIVE_STATUSES = [AppointmentStatus.SCHEDULED, AppointmentStatus.COMPLETED, AppointmentStatus.NO_SHOW]
 
+# Statuses of a (started) visit that may get its medical record: the patient came, or may have. Not
+# no_show, not cancelled. ``checked_in`` belongs here when it exists (API.md, Medical records).
+RECORDABLE_STATUSES = [AppointmentStatus.SCHEDULED, AppointmentStatus.COMPLETED]
+
 
 class Appointment(TimeStampedModel):
     """A patient's booking of one slot. ``start``/``end``/``doctor`` are copied from the slot when booked."""

@@ -86,6 +86,25 @@ def _check_bookable(slot: Slot | None) -> Slot:
     return slot
 
 
+def _release(slot: Slot | None) -> Slot | None:
+    """Let go of a locked slot an appointment leaves: free again, or, if its doctor was deactivated, to be
+    deleted (returned; the caller deletes it once the appointment no longer points at it).
+
+    Deactivation withdraws a doctor's free slots; one freed later must not reappear in search (which
+    does not read the doctor's account, to stay an index-only scan). The account is read in a statement
+    of its own, after the slot's lock: a deactivation that committed while we waited for it is seen
+    (the locking query's join would not see it), and one still running waits for our lock in
+    ``withdraw_free_slots`` and then deletes the slot we freed.
+    """
+    if slot is None:
+        return None
+    if not User.objects.filter(doctor_profile__pk=slot.doctor_id, is_active=True).exists():
+        return slot
+    slot.status = SlotStatus.FREE
+    slot.save(update_fields=["status"])
+    return None
+
+
 def _check_patient_free(patient: Patient, slot: Slot, *, ignore: Appointment | None = None) -> None:
     """The patient has no other scheduled appointment overlapping ``slot``.
 
@@ -153,15 +172,16 @@ def cancel_appointment(*, appointment: Appointment, by: User, reason: str = "") 
         raise InvalidTransition("The appointment has started; ask the clinic to cancel it.")
     if hasattr(appointment, "medical_record"):
         raise InvalidTransition("The visit has a medical record; it happened and cannot be cancelled.")
-    slot = slots.get(appointment.slot_id)
-    if slot is not None:
-        slot.status = SlotStatus.FREE
-        slot.save(update_fields=["status"])
+    withdrawn = _release(slots.get(appointment.slot_id))
+    if withdrawn:
+        appointment.slot = None
     appointment.status = AppointmentStatus.CANCELLED
     appointment.cancellation_reason = reason
     appointment.cancelled_by = by
     appointment.cancelled_at = timezone.now()
     appointment.save()
+    if withdrawn:
+        withdrawn.delete()  # only now: the appointment no longer holds it
     _record(appointment, AppointmentEvent.Action.CANCELLED, by)
     return appointment
 
@@ -174,6 +194,9 @@ def _finish(appointment: Appointment, by: User, status: str, action: str) -> App
         raise InvalidTransition(f"A {appointment.status} appointment cannot become {status}.")
     if appointment.start > timezone.now():
         raise InvalidTransition("The visit has not started yet.")
+    # Under the appointment's lock, which writing a record also takes: the two cannot cross.
+    if status == AppointmentStatus.NO_SHOW and hasattr(appointment, "medical_record"):
+        raise InvalidTransition("The visit has a medical record; the patient came.")
     appointment.status = status
     appointment.save(update_fields=["status", "updated_at"])
     _record(appointment, action, by)
@@ -204,13 +227,15 @@ def reschedule_appointment(*, appointment: Appointment, new_slot_id: int, by: Us
         raise InvalidTransition("The appointment has started; it can no longer be moved.")
     if new_slot_id == appointment.slot_id:
         raise SlotUnavailable("The appointment is already on this slot.")
+    if hasattr(appointment, "medical_record"):
+        # Its record belongs to the visit that took place, written by that doctor (who would lose it).
+        raise InvalidTransition("The visit has a medical record; it happened and cannot be moved.")
     new_slot = _check_bookable(slots.get(new_slot_id))
     _check_patient_free(appointment.patient, new_slot, ignore=appointment)
     old_slot = slots.get(appointment.slot_id)
+    old_slot_id = old_slot and old_slot.pk
     try:
-        if old_slot is not None:
-            old_slot.status = SlotStatus.FREE
-            old_slot.save(update_fields=["status"])
+        withdrawn = _release(old_slot)
         new_slot.status = SlotStatus.BOOKED
         new_slot.save(update_fields=["status"])
         appointment.slot, appointment.doctor_id = new_slot, new_slot.doctor_id
@@ -218,5 +243,7 @@ def reschedule_appointment(*, appointment: Appointment, new_slot_id: int, by: Us
         appointment.save()
     except IntegrityError as exc:
         raise _translate(exc) from exc
-    _record(appointment, AppointmentEvent.Action.RESCHEDULED, by, old_slot=old_slot and old_slot.pk, slot=new_slot.pk)
+    if withdrawn:
+        withdrawn.delete()  # only now: the appointment has moved off it
+    _record(appointment, AppointmentEvent.Action.RESCHEDULED, by, old_slot=old_slot_id, slot=new_slot.pk)
     return appointment

@@ -1,8 +1,10 @@
+from django import forms
 from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from accounts.models import Role
 from doctors import services
 from doctors.models import Department, Doctor, Slot, SlotStatus, Specialization
 from scheduler.exceptions import ApplicationError
@@ -22,6 +24,20 @@ class SpecializationAdmin(admin.ModelAdmin):
     search_fields = ["name"]
 
 
+class DoctorAdminForm(forms.ModelForm):
+    class Meta:
+        model = Doctor
+        fields = ["user", "phone", "specialization", "department", "availability_status", "bio"]
+
+    def clean_user(self):
+        user = self.cleaned_data["user"]
+        if user is not None and user.role != Role.DOCTOR:
+            raise forms.ValidationError(
+                f"This user's role is {user.role}; only a doctor-role user can own a doctor profile."
+            )
+        return user
+
+
 @admin.register(Doctor)
 class DoctorAdmin(admin.ModelAdmin):
     list_display = ["id", "full_name", "email", "specialization", "department", "availability_status", "phone"]
@@ -32,10 +48,17 @@ class DoctorAdmin(admin.ModelAdmin):
     raw_id_fields = ["user"]
     readonly_fields = ["upcoming_slots", "created_at", "updated_at"]
 
+    form = DoctorAdminForm
+
     def get_readonly_fields(self, request, obj=None):
-        # A profile stays with its account: re-pointing it would hand the doctor's slots, appointments
-        # and records to another (perhaps inactive) user.
-        return [*self.readonly_fields, "user"] if obj is not None else self.readonly_fields
+        fields = list(self.readonly_fields)
+        if obj is not None:
+            # A profile stays with its account: re-pointing it would hand the doctor's slots, appointments
+            # and records to another (perhaps inactive) user.
+            fields.append("user")
+        if not request.user.is_admin:
+            fields.extend(sorted(services.ADMIN_ONLY_FIELDS))  # staff of another role: as update_doctor rules
+        return fields
 
     @admin.display(ordering="user__last_name", description="name")
     def full_name(self, obj: Doctor) -> str:
@@ -59,9 +82,17 @@ class DoctorAdmin(admin.ModelAdmin):
         return format_html('<ul>{}</ul><a href="{}">All slots of this doctor</a>', rows or "none", link)
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        if change and {"specialization", "department"} & set(form.changed_data):
-            Slot.objects.filter(doctor=obj).update(specialization=obj.specialization, department=obj.department)
+        # Through the services, as the API: update_doctor locks the doctor, then its slots in id order
+        # (the booking order) before copying a new specialization or department onto them.
+        if change:
+            changes = {name: form.cleaned_data[name] for name in form.changed_data if name in services.PROFILE_FIELDS}
+            if changes:
+                services.update_doctor(doctor=obj, by=request.user, **changes)
+                obj.refresh_from_db()
+            return
+        data = {name: value for name, value in form.cleaned_data.items() if name in {"user", *services.PROFILE_FIELDS}}
+        created = services.add_doctor_profile(**data)
+        vars(obj).update(vars(created))  # the admin goes on with obj (its log entry, the redirect)
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False  # doctors carry clinical history; deactivate the user instead

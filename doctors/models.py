@@ -4,6 +4,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from phonenumber_field.modelfields import PhoneNumberField
 
+from accounts.models import Role
 from scheduler.constraints import PostgresExclusionConstraint
 from scheduler.models import TimeStampedModel
 
@@ -46,10 +47,15 @@ class Doctor(TimeStampedModel):
         max_length=16, choices=AvailabilityStatus.choices, default=AvailabilityStatus.AVAILABLE
     )
     bio = models.TextField(blank=True, default="", max_length=2000)
+    # Always "doctor": with (user, user_role) referencing the user's (id, role) (a composite foreign key,
+    # doctors migration 0003), only a doctor-role user can own this profile, and keeps that role. A
+    # database default too, for inserts outside the ORM (the bench seeder).
+    user_role = models.CharField(max_length=16, default=Role.DOCTOR, db_default=Role.DOCTOR, editable=False)
 
     class Meta:
         ordering = ["id"]
         constraints = [
+            models.CheckConstraint(condition=models.Q(user_role=Role.DOCTOR), name="doctors_doctor_user_role_doctor"),
             models.CheckConstraint(
                 condition=models.Q(availability_status__in=AvailabilityStatus.values),
                 name="doctors_doctor_availability_status_valid",

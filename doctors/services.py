@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from accounts.models import Role, User
 from accounts.services import create_account
-from doctors.models import Department, Doctor, Slot, SlotStatus, Specialization
+from doctors.models import AvailabilityStatus, Department, Doctor, Slot, SlotStatus, Specialization
 from doctors.periods import Period, split_period, weekly_periods
 from scheduler.exceptions import NotFound, PermissionDenied, SlotOverlap, SlotUnavailable
 
@@ -55,9 +55,37 @@ def create_doctor(
     """Create a doctor's user account and profile together: both or neither."""
     user = create_account(email=email, password=password, first_name=first_name, last_name=last_name,
                           role=Role.DOCTOR)  # fmt: skip
-    doctor = Doctor(user=user, phone=phone, specialization=specialization, department=department, bio=bio)
-    doctor.full_clean()
-    doctor.save()
+    return add_doctor_profile(user=user, specialization=specialization, department=department, phone=phone, bio=bio)
+
+
+@transaction.atomic
+def add_doctor_profile(
+    *,
+    user: User,
+    specialization: Specialization,
+    department: Department,
+    phone: str = "",
+    bio: str = "",
+    availability_status: str = AvailabilityStatus.AVAILABLE,
+) -> Doctor:
+    """Give an existing doctor-role account its profile (the admin's "add doctor").
+
+    Only a doctor-role user may own one; the database's (user, user_role) foreign key is the final guard.
+    """
+    if user.role != Role.DOCTOR:
+        raise ValidationError({"user": [f"This user's role is {user.role}; only a doctor-role user can own a "
+                                        "doctor profile."]})  # fmt: skip
+    if Doctor.objects.filter(user=user).exists():
+        raise ValidationError({"user": ["This user already has a doctor profile."]})
+    doctor = Doctor(user=user, phone=phone, specialization=specialization, department=department, bio=bio,
+                    availability_status=availability_status)  # fmt: skip
+    doctor.full_clean(validate_unique=False)
+    try:
+        with transaction.atomic():
+            doctor.save()
+    except IntegrityError as exc:  # the role changed, or a profile was added, meanwhile
+        refused = "This user cannot own a doctor profile (their role changed, or they have one)."
+        raise ValidationError({"user": [refused]}) from exc
     return doctor
 
 
@@ -213,11 +241,13 @@ def delete_slot(*, slot_id: int, by: User) -> None:
 def withdraw_free_slots(*, doctor: Doctor) -> int:
     """Delete a doctor's free future slots (they are leaving); booked ones stay for the clinic to handle.
 
-    A slot locked by a booking in progress is waited for (not skipped), then withdrawn if that booking
-    did not take it. Booking still reads the doctor's account: slots freed or published later are
-    refused there.
+    Every future slot is locked, booked ones too (in id order, the booking order), so that a booking in
+    progress is waited for and its slot withdrawn if it was not taken, and a cancellation or reschedule in
+    progress is waited for and the slot it freed withdrawn. Later ones see the inactive account and
+    delete the slot they free (``appointments.services._release``); booking refuses any slot of an
+    inactive doctor.
     """
-    slots = Slot.objects.filter(doctor=doctor, status=SlotStatus.FREE, start__gt=timezone.now())
+    slots = Slot.objects.filter(doctor=doctor, start__gt=timezone.now())
     locked = list(slots.select_for_update(no_key=True).order_by("pk").values_list("pk", flat=True))
     deleted, _ = Slot.objects.filter(pk__in=locked, status=SlotStatus.FREE).delete()
     return deleted

@@ -1,12 +1,29 @@
+from django import forms
 from django.contrib import admin
 
+from accounts.models import Role
 from patients import services
 from patients.models import Patient, PatientAccessLog
 from scheduler.net import client_ip
 
 
+class PatientAdminForm(forms.ModelForm):
+    class Meta:
+        model = Patient
+        fields = ["user", "phone", "date_of_birth", "insurance_name", "insurance_number"]
+
+    def clean_user(self):
+        user = self.cleaned_data["user"]
+        if user is not None and user.role != Role.PATIENT:
+            raise forms.ValidationError(
+                f"This user's role is {user.role}; only a patient-role user can own a patient profile."
+            )
+        return user
+
+
 @admin.register(Patient)
 class PatientAdmin(admin.ModelAdmin):
+    form = PatientAdminForm
     list_display = ["id", "full_name", "email", "phone", "date_of_birth", "created_at"]
     list_select_related = ["user"]
     search_fields = ["user__first_name", "user__last_name", "user__email", "phone"]
@@ -17,6 +34,11 @@ class PatientAdmin(admin.ModelAdmin):
     # Insurance details are shown on the change form only, never in lists (they are PHI).
     fields = ["user", "phone", "date_of_birth", "insurance_name", "insurance_number", "created_at", "updated_at"]
 
+    def get_readonly_fields(self, request, obj=None):
+        # A profile stays with its account: re-pointing it would hand the patient's appointments and
+        # records to another user.
+        return [*self.readonly_fields, "user"] if obj is not None else self.readonly_fields
+
     @admin.display(ordering="user__last_name", description="name")
     def full_name(self, obj: Patient) -> str:
         return obj.user.full_name
@@ -24,6 +46,18 @@ class PatientAdmin(admin.ModelAdmin):
     @admin.display(ordering="user__email", description="email")
     def email(self, obj: Patient) -> str:
         return obj.user.email
+
+    def save_model(self, request, obj, form, change):
+        # Through the services, as the API: update_patient locks the patient and writes only what changed.
+        if change:
+            changes = {name: form.cleaned_data[name] for name in form.changed_data if name in services.PROFILE_FIELDS}
+            if changes:
+                services.update_patient(patient=obj, **changes)
+                obj.refresh_from_db()
+            return
+        data = {name: value for name, value in form.cleaned_data.items() if name in {"user", *services.PROFILE_FIELDS}}
+        created = services.add_patient_profile(**data)
+        vars(obj).update(vars(created))  # the admin goes on with obj (its log entry, the redirect)
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False  # clinical data is never deleted from the admin; deactivate the user instead

@@ -5,6 +5,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from phonenumber_field.modelfields import PhoneNumberField
 
+from accounts.models import Role
 from scheduler.fields import EncryptedTextField
 from scheduler.models import TimeStampedModel
 
@@ -19,10 +20,16 @@ class Patient(TimeStampedModel):
     date_of_birth = models.DateField(validators=[MinValueValidator(EARLIEST_BIRTH_DATE)])
     insurance_name = EncryptedTextField(blank=True, default="")
     insurance_number = EncryptedTextField(blank=True, default="")
+    # Always "patient": (user, user_role) references the user's (id, role) (patients migration 0002), so
+    # only a patient-role user can own this profile, and keeps that role.
+    user_role = models.CharField(max_length=16, default=Role.PATIENT, db_default=Role.PATIENT, editable=False)
 
     class Meta:
         ordering = ["id"]
         constraints = [
+            models.CheckConstraint(
+                condition=models.Q(user_role=Role.PATIENT), name="patients_patient_user_role_patient"
+            ),
             models.CheckConstraint(
                 condition=models.Q(date_of_birth__gte=EARLIEST_BIRTH_DATE),
                 name="patients_patient_dob_plausible",

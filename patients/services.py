@@ -4,7 +4,7 @@ import datetime
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import Role, User
@@ -34,6 +34,29 @@ def register_patient(
     _check_date_of_birth(date_of_birth)
     user = create_account(email=email, password=password, first_name=first_name, last_name=last_name,
                           role=Role.PATIENT)  # fmt: skip
+    return add_patient_profile(user=user, phone=phone, date_of_birth=date_of_birth, insurance_name=insurance_name,
+                               insurance_number=insurance_number)  # fmt: skip
+
+
+@transaction.atomic
+def add_patient_profile(
+    *,
+    user: User,
+    phone: str,
+    date_of_birth: datetime.date,
+    insurance_name: str = "",
+    insurance_number: str = "",
+) -> Patient:
+    """Give an existing patient-role account its profile (the admin's "add patient").
+
+    Only a patient-role user may own one; the database's (user, user_role) foreign key is the final guard.
+    """
+    if user.role != Role.PATIENT:
+        raise ValidationError({"user": [f"This user's role is {user.role}; only a patient-role user can own a "
+                                        "patient profile."]})  # fmt: skip
+    if Patient.objects.filter(user=user).exists():
+        raise ValidationError({"user": ["This user already has a patient profile."]})
+    _check_date_of_birth(date_of_birth)
     patient = Patient(
         user=user,
         phone=phone,
@@ -41,8 +64,13 @@ def register_patient(
         insurance_name=insurance_name,
         insurance_number=insurance_number,
     )
-    patient.full_clean()
-    patient.save()
+    patient.full_clean(validate_unique=False)
+    try:
+        with transaction.atomic():
+            patient.save()
+    except IntegrityError as exc:  # the role changed, or a profile was added, meanwhile
+        refused = "This user cannot own a patient profile (their role changed, or they have one)."
+        raise ValidationError({"user": [refused]}) from exc
     return patient
 
 
@@ -58,15 +86,20 @@ def update_patient(*, patient: Patient, **changes) -> Patient:
         raise ValidationError({name: ["This field cannot be changed."] for name in sorted(unknown)})
     if "date_of_birth" in changes:
         _check_date_of_birth(changes["date_of_birth"])
+    # Re-read under the patient's lock (the first lock of every command on a patient) and write only the
+    # changed columns: saving the caller's copy whole would undo a concurrent change to another field.
+    patient = Patient.objects.select_for_update(no_key=True, of=("self",)).select_related("user").get(pk=patient.pk)
     user = patient.user
-    for name in USER_FIELDS & set(changes):
+    user_changes = sorted(USER_FIELDS & set(changes))
+    profile_changes = sorted(PROFILE_FIELDS & set(changes))
+    for name in user_changes:
         setattr(user, name, changes[name])
-    for name in PROFILE_FIELDS & set(changes):
+    for name in profile_changes:
         setattr(patient, name, changes[name])
-    if USER_FIELDS & set(changes):
-        user.save(update_fields=[*sorted(USER_FIELDS & set(changes))])
+    if user_changes:
+        user.save(update_fields=user_changes)
     patient.full_clean()
-    patient.save()
+    patient.save(update_fields=[*profile_changes, "updated_at"])
     return patient
 
 

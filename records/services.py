@@ -7,7 +7,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from appointments.models import Appointment, AppointmentStatus
+from appointments.models import RECORDABLE_STATUSES, Appointment
 from appointments.services import lock_patient
 from records.models import MedicalRecord, MedicalRecordVersion, RecordAccessLog
 from scheduler.audit import append_reads
@@ -32,7 +32,7 @@ def _snapshot(record: MedicalRecord, author: User) -> None:
 def create_record(
     *, appointment_id: int, by: User, diagnosis: str, prescription: str = "", notes: str = "", ip: str | None
 ) -> MedicalRecord:
-    """Write the record of a visit: only its doctor, once it has started, never for a cancelled one.
+    """Write the record of a visit: only its doctor, once it has started, never for a cancelled or no-show one.
 
     Locks in the booking order (the patient, then the appointment), so that writing a record and
     booking or cancelling for the same patient queue instead of deadlocking.
@@ -49,8 +49,8 @@ def create_record(
     # An unknown id answers like someone else's appointment, so ids cannot be probed.
     if appointment is None or appointment.doctor.user_id != by.pk:
         raise PermissionDenied("Only the doctor of this appointment can write its record.")
-    if appointment.status == AppointmentStatus.CANCELLED:
-        raise ValidationError({"appointment": ["A cancelled appointment cannot have a medical record."]})
+    if appointment.status not in RECORDABLE_STATUSES:
+        raise ValidationError({"appointment": [f"A {appointment.status} appointment cannot have a medical record."]})
     if appointment.start > timezone.now():
         raise ValidationError({"appointment": ["The visit has not started yet."]})
     if MedicalRecord.objects.filter(appointment=appointment).exists():

@@ -1,7 +1,7 @@
 import pytest
 
 from doctors.models import Slot, SlotStatus
-from doctors.tests.factories import SlotFactory
+from doctors.tests.factories import DepartmentFactory, SlotFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -53,3 +53,21 @@ def test_a_booked_slot_cannot_be_deleted_or_changed(staff):
     booked = SlotFactory(status=SlotStatus.BOOKED)
     assert staff.post(f"/admin/doctors/slot/{booked.pk}/delete/", {"post": "yes"}).status_code == 403
     assert Slot.objects.filter(pk=booked.pk).exists()
+
+
+def test_the_lists_editable_status_saves_through_the_service(staff, doctor):
+    data = {"form-TOTAL_FORMS": "1", "form-INITIAL_FORMS": "1", "form-0-id": doctor.pk,
+            "form-0-availability_status": "occupied", "_save": "Save"}  # fmt: skip
+    assert staff.post("/admin/doctors/doctor/", data).status_code == 302
+    doctor.refresh_from_db()
+    assert doctor.availability_status == "occupied"
+
+
+def test_a_new_department_reaches_the_doctors_slots(staff, doctor):
+    slot = SlotFactory(doctor=doctor)
+    department = DepartmentFactory()
+    body = {"phone": str(doctor.phone), "bio": "", "availability_status": "available",
+            "specialization": doctor.specialization_id, "department": department.pk}  # fmt: skip
+    assert staff.post(f"/admin/doctors/doctor/{doctor.pk}/change/", body).status_code == 302
+    slot.refresh_from_db()
+    assert slot.department_id == department.pk

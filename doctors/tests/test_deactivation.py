@@ -7,9 +7,11 @@ import pytest
 from django.db import connection, transaction
 from django.utils import timezone
 
-from accounts.models import Role
+from accounts.models import Role, User
 from accounts.services import deactivate_user
 from accounts.tests.factories import UserFactory
+from appointments.models import Appointment, AppointmentStatus
+from appointments.services import cancel_appointment
 from appointments.tests.factories import AppointmentFactory
 from conftest import client_for
 from doctors import services
@@ -44,18 +46,102 @@ def test_a_deactivated_doctors_slot_cannot_be_booked():
     assert response.json()["code"] == "slot_unavailable"
 
 
+def free_slot_ids(client) -> set[int]:
+    body = client.get("/api/slots/", {"status": "free", "limit": 100}).json()
+    return {slot["id"] for slot in body["results"]}
+
+
 @pytest.mark.django_db
-def test_a_slot_freed_after_the_deactivation_cannot_be_booked():
-    """Withdrawal keeps booked slots; cancelling their appointment later frees them, but not for booking."""
+@pytest.mark.parametrize("leave", ["cancel", "reschedule"])
+def test_a_slot_freed_after_the_deactivation_is_withdrawn_not_offered(leave):
+    """Deactivation keeps booked slots; an appointment leaving one later deletes it instead of freeing it.
+
+    Search does not read the doctor's account (it stays an index-only scan), so a freed slot of an
+    inactive doctor would be offered there and refused by booking.
+    """
     appointment = AppointmentFactory()
+    elsewhere = SlotFactory()
     deactivate_user(user=appointment.doctor.user)
-    admin = UserFactory(role=Role.ADMIN, is_staff=True)
-    assert client_for(admin).post(f"/api/appointments/{appointment.pk}/cancel/", {}, format="json").status_code == 200
-    assert Slot.objects.get(pk=appointment.slot_id).status == SlotStatus.FREE
-    response = client_for(PatientFactory().user).post(
-        "/api/appointments/", {"slot": appointment.slot_id}, format="json"
-    )
+    admin = client_for(UserFactory(role=Role.ADMIN, is_staff=True))
+    url = f"/api/appointments/{appointment.pk}/{leave}/"
+    response = admin.post(url, {"slot": elsewhere.pk} if leave == "reschedule" else {}, format="json")
+    assert response.status_code == 200, response.json()
+    patient = client_for(PatientFactory().user)
+    assert appointment.slot_id not in free_slot_ids(patient)
+    assert not Slot.objects.filter(pk=appointment.slot_id).exists()
+    response = patient.post("/api/appointments/", {"slot": appointment.slot_id}, format="json")
     assert (response.status_code, response.json()["code"]) == (409, "slot_unavailable")
+    appointment.refresh_from_db()
+    assert appointment.slot_id == (elsewhere.pk if leave == "reschedule" else None)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_deactivation_waits_for_a_cancellation_in_progress_and_withdraws_the_slot_it_frees():
+    appointment = AppointmentFactory()
+    locked, release = threading.Event(), threading.Event()
+
+    def cancellation_in_progress():  # holds the booked slot's lock, then frees it (as cancel does)
+        try:
+            with transaction.atomic():
+                Slot.objects.select_for_update(no_key=True).filter(pk=appointment.slot_id).values_list("pk").first()
+                locked.set()
+                release.wait(timeout=10)
+                Appointment.objects.filter(pk=appointment.pk).update(status=AppointmentStatus.CANCELLED)
+                Slot.objects.filter(pk=appointment.slot_id).update(status=SlotStatus.FREE)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=cancellation_in_progress)
+    holder.start()
+    assert locked.wait(timeout=10)
+    deactivation = threading.Thread(target=lambda: (deactivate_user(user=appointment.doctor.user), connection.close()))
+    deactivation.start()
+    deactivation.join(timeout=0.5)
+    assert deactivation.is_alive(), "the withdrawal must wait for the booked slot's lock too"
+    release.set()
+    holder.join(timeout=10)
+    deactivation.join(timeout=10)
+    assert not Slot.objects.filter(pk=appointment.slot_id).exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_cancellation_waiting_on_the_slot_lock_sees_a_deactivation_committed_meanwhile():
+    """The account is read after the slot's lock is granted: the locking statement's join is older."""
+    appointment = AppointmentFactory()
+    admin = UserFactory(role=Role.ADMIN)
+    locked, release = threading.Event(), threading.Event()
+    outcome: list = []
+
+    def holder():
+        try:
+            with transaction.atomic():
+                Slot.objects.select_for_update(no_key=True).filter(pk=appointment.slot_id).values_list("pk").first()
+                locked.set()
+                release.wait(timeout=10)
+        finally:
+            connection.close()
+
+    def cancel():
+        try:
+            outcome.append(cancel_appointment(appointment=appointment, by=admin).status)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=holder)]
+    threads[0].start()
+    assert locked.wait(timeout=10)
+    threads.append(threading.Thread(target=cancel))
+    threads[1].start()
+    threads[1].join(timeout=0.5)
+    assert threads[1].is_alive(), "the cancellation must wait for the slot lock"
+    User.objects.filter(pk=appointment.doctor.user_id).update(is_active=False)  # committed (autocommit)
+    release.set()
+    for thread in threads:
+        thread.join(timeout=10)
+    assert outcome == ["cancelled"]
+    assert not Slot.objects.filter(pk=appointment.slot_id).exists()
 
 
 @pytest.mark.django_db
