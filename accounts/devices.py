@@ -7,21 +7,43 @@ django-axes leaves it alone (``AXES_WHITELIST_CALLABLE``) and the account-wide l
 Its failures count against the device instead, and after ``AXES_FAILURE_LIMIT`` of them within the
 cool-off the cookie is worth nothing until the cool-off has passed, so a stolen cookie buys a handful
 of guesses, not unlimited ones.
+
+The device's failure count lives in the cache. While the cache fails, every client is untrusted (it
+meets the account-wide limit, as one without a cookie does) and failures go uncounted against devices:
+a warning is logged, never a 500.
 """
 
+import logging
 import secrets
 
 from axes.helpers import get_cool_off
 from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
-from django.utils.crypto import salted_hmac
+from django.utils.crypto import constant_time_compare, salted_hmac
 
 SALT = "accounts.devices"
 
+logger = logging.getLogger(__name__)
 
-def _account(username: str) -> str:
-    return salted_hmac(SALT, username).hexdigest()[:32]
+
+def _account(username: str, secret: str | None = None) -> str:
+    return salted_hmac(SALT, username, secret=secret).hexdigest()[:32]
+
+
+def _is_account(value: str, username: str) -> bool:
+    """Is ``value`` the account hash of ``username`` under the current key or one of its fallbacks?
+
+    Cookies made before a ``SECRET_KEY`` rotation stay good while the old key is a fallback (signing
+    accepts them then too), so owners keep their exemption through the rotation.
+    """
+    keys = [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
+    return any(constant_time_compare(value, _account(username, key)) for key in keys)
+
+
+def _cache_failed(exc: Exception, action: str) -> None:
+    # The exception's class only: its text may carry the cache key, which holds the device id.
+    logger.warning("Device cookie check degraded: the cache failed while %s (%s).", action, type(exc).__name__)
 
 
 def _device_id(request, username: str) -> str | None:
@@ -33,7 +55,9 @@ def _device_id(request, username: str) -> str | None:
         value = signing.loads(raw, salt=SALT, max_age=settings.DEVICE_COOKIE_MAX_AGE)
     except signing.BadSignature:
         return None
-    if not isinstance(value, dict) or value.get("a") != _account(username) or not isinstance(value.get("d"), str):
+    if not isinstance(value, dict) or not isinstance(value.get("a"), str) or not isinstance(value.get("d"), str):
+        return None
+    if not _is_account(value["a"], username):
         return None
     return value["d"]
 
@@ -51,7 +75,14 @@ def is_trusted(request, credentials: dict | None) -> bool:
     from accounts.services import login_username  # services imports this module
 
     device_id = _device_id(request, login_username(request, credentials))
-    return device_id is not None and cache.get(_failures_key(device_id), 0) < settings.AXES_FAILURE_LIMIT
+    if device_id is None:
+        return False
+    try:
+        failures = cache.get(_failures_key(device_id), 0)
+    except Exception as exc:  # any cache backend's error
+        _cache_failed(exc, "reading a device's failures")
+        return False
+    return failures < settings.AXES_FAILURE_LIMIT
 
 
 def record_failure(sender, credentials: dict, request=None, **kwargs) -> None:
@@ -65,7 +96,10 @@ def record_failure(sender, credentials: dict, request=None, **kwargs) -> None:
         # Not atomic (two simultaneous failures may count once): a brake on a stolen cookie, which
         # then still meets the (account, address) lockout and the account-wide limit.
         key = _failures_key(device_id)
-        cache.set(key, cache.get(key, 0) + 1, timeout=int(get_cool_off(request).total_seconds()))
+        try:
+            cache.set(key, cache.get(key, 0) + 1, timeout=int(get_cool_off(request).total_seconds()))
+        except Exception as exc:
+            _cache_failed(exc, "counting a device's failure")
 
 
 def remember(response, *, email: str) -> None:

@@ -26,6 +26,10 @@ from scheduler.net import client_ip
 INVALID_CREDENTIALS = "No active account found with the given credentials."
 EMAIL_TAKEN = "An account with this email already exists."
 INVALID_TOKEN = "Token is invalid, expired or revoked."
+# What a sign-in with an impossible email (a NUL byte, longer than 254 characters once normalised) is
+# counted as: no account has it, and it fits axes' ``AccessAttempt.username`` (255) and PostgreSQL.
+MALFORMED_USERNAME = "(malformed)"
+MAX_EMAIL_LENGTH = 254
 
 
 @dataclass(frozen=True)
@@ -76,6 +80,8 @@ def login(*, request, email: str, password: str) -> TokenPair:
 
     The view gives the client a device cookie afterwards (``accounts.devices.remember``).
     """
+    if login_username(request, {"email": email}) == MALFORMED_USERNAME:
+        raise AuthenticationFailed(INVALID_CREDENTIALS, code="invalid_credentials")  # no password was tried
     refuse_if_under_attack(request=request, email=email)
     user = authenticate(request=request, email=email, password=password)
     raise_if_locked_out(request)
@@ -103,7 +109,8 @@ def refuse_if_under_attack(*, request, email: str) -> None:
     if not settings.AXES_ENABLED or devices.is_trusted(request, {"email": email}):
         return
     since = timezone.now() - get_cool_off(request)
-    failures = AccessAttempt.objects.filter(username=normalize_email(email), attempt_time__gte=since).aggregate(
+    username = login_username(request, {"email": email})
+    failures = AccessAttempt.objects.filter(username=username, attempt_time__gte=since).aggregate(
         total=Sum("failures_since_start")
     )["total"]
     if (failures or 0) >= settings.ACCOUNT_FAILURE_LIMIT:
@@ -122,12 +129,20 @@ def forget_failures(*, request, email: str) -> None:
     Axes does that on Django's ``user_logged_in`` signal only with ``AXES_RESET_ON_SUCCESS``, and token
     sign-ins never send the signal, so it is done here for every sign-in path.
     """
-    AccessAttempt.objects.filter(username=normalize_email(email), ip_address=client_ip(request)).delete()
+    username = login_username(request, {"email": email})
+    AccessAttempt.objects.filter(username=username, ip_address=client_ip(request)).delete()
 
 
 def login_username(request, credentials: dict | None) -> str:
-    """The account axes counts failures for: the normalised email, so case does not dodge the limit."""
-    return normalize_email((credentials or {}).get("email") or (credentials or {}).get("username") or "")
+    """The account axes counts failures for: the normalised email, so case does not dodge the limit.
+
+    Runs before any form or serializer has validated the input, so an email that no account can have
+    and that the database cannot hold is ``MALFORMED_USERNAME`` instead.
+    """
+    username = normalize_email((credentials or {}).get("email") or (credentials or {}).get("username") or "")
+    if "\x00" in username or len(username) > MAX_EMAIL_LENGTH:
+        return MALFORMED_USERNAME
+    return username
 
 
 def login_client_str(username, ip_address, user_agent, path_info, request) -> str:

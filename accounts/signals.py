@@ -11,6 +11,6 @@ def blank_outstanding_token(sender, instance: OutstandingToken, **kwargs) -> Non
 
     Every path it has (``for_user``, ``outstand``, ``blacklist``) saves through the ORM, so blanking the
     value here covers them all; on PostgreSQL a check constraint refuses anything else (migration
-    ``accounts.0002``).
+    ``accounts.0003_no_credentials_in_clear``).
     """
     instance.token = ""

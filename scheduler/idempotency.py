@@ -51,11 +51,31 @@ class InvalidKey(ApplicationError):
     default_detail = "Idempotency-Key must be 1 to 255 printable ASCII characters."
 
 
-def fingerprint(*, method: str, path: str, body) -> str:
+class Fingerprint(str):
+    """A request's fingerprint under the current key, carrying those under ``SECRET_KEY_FALLBACKS`` too.
+
+    A retry that straddles a key rotation (the old key kept as a fallback) still matches the stored
+    fingerprint instead of getting 422. A ``str``, so it is stored and compared as before.
+    """
+
+    fallbacks: tuple[str, ...] = ()
+
+    def matches(self, stored: str) -> bool:
+        return any(hmac.compare_digest(stored, candidate) for candidate in (str(self), *self.fallbacks))
+
+
+def _keyed(secret: str, message: str) -> str:
+    key = hashlib.sha256(f"idempotency-fingerprint:{secret}".encode()).digest()
+    return hmac.new(key, message.encode(), hashlib.sha256).hexdigest()
+
+
+def fingerprint(*, method: str, path: str, body) -> Fingerprint:
     """A keyed hash (HMAC-SHA256 with ``SECRET_KEY``) of the request; reveals nothing of its body."""
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
-    key = hashlib.sha256(f"idempotency-fingerprint:{settings.SECRET_KEY}".encode()).digest()
-    return hmac.new(key, f"{method} {path} {canonical}".encode(), hashlib.sha256).hexdigest()
+    message = f"{method} {path} {canonical}"
+    result = Fingerprint(_keyed(settings.SECRET_KEY, message))
+    result.fallbacks = tuple(_keyed(key, message) for key in settings.SECRET_KEY_FALLBACKS)
+    return result
 
 
 def _try_lock(user_id: int, key: str) -> bool:
@@ -74,6 +94,10 @@ def check_key(key: str) -> str:
     return key
 
 
+def _as_fingerprint(value: str) -> Fingerprint:
+    return value if isinstance(value, Fingerprint) else Fingerprint(value)
+
+
 @transaction.atomic
 def run_idempotent(
     *, user, key: str, request_fingerprint: str, operation: Callable[[], tuple[int, dict]]
@@ -87,14 +111,13 @@ def run_idempotent(
         stored.delete()  # expired and not yet purged: the key is free again
         stored = None
     if stored is not None:
-        if stored.fingerprint != request_fingerprint:
+        if not _as_fingerprint(request_fingerprint).matches(stored.fingerprint):
             raise KeyReused()
         return stored.response_status, json.loads(stored.response_body), True
     status, body = operation()
     if 200 <= status < 300:
-        IdempotencyKey.objects.create(
-            user=user, key=key, fingerprint=request_fingerprint, response_status=status, response_body=json.dumps(body)
-        )
+        IdempotencyKey.objects.create(user=user, key=key, fingerprint=str(request_fingerprint),
+                                      response_status=status, response_body=json.dumps(body))  # fmt: skip
         transaction.on_commit(_purge_after_write, robust=True)
     return status, body, False
 

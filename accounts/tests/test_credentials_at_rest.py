@@ -5,13 +5,14 @@ import importlib
 import pytest
 from django.apps import apps as django_apps
 from django.contrib.sessions.models import Session
+from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
 from django.test import Client
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.models import Role
-from accounts.sessions import stored_key
+from accounts.sessions import SessionStore, stored_key
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -107,3 +108,14 @@ class TestAdminSessions:
             no_credentials_migration.backwards(django_apps, editor)
             no_credentials_migration.forwards(django_apps, editor)
         assert not Session.objects.exists()
+
+    def test_clearsessions_removes_expired_sessions_and_keeps_the_others(self):
+        expired, current = SessionStore(), SessionStore()
+        for store, expiry in ((expired, -60), (current, 3600)):
+            store["who"] = "someone"
+            store.set_expiry(expiry)
+            store.save()
+        call_command("clearsessions")
+        assert list(Session.objects.values_list("session_key", flat=True)) == [stored_key(current.session_key)]
+        assert SessionStore(session_key=current.session_key).load() == {"who": "someone", "_session_expiry": 3600}
+        assert SessionStore(session_key=expired.session_key).load() == {}
