@@ -65,7 +65,7 @@ class TestCacheOutage:
     @staticmethod
     def our_warnings(caplog) -> str:
         return "\n".join(
-            r.getMessage() for r in caplog.records if r.name in ("accounts.devices", "scheduler.admin_site")
+            r.getMessage() for r in caplog.records if r.name in ("accounts.devices", "scheduler.throttles")
         )
 
     def test_the_api_treats_a_device_as_untrusted_and_still_signs_in(self, owner, broken_cache, caplog):
@@ -92,7 +92,15 @@ class TestCacheOutage:
             codes = [admin_sign_in(client, owner.email, "wrong", addr="192.0.2.7").status_code for _ in range(5)]
         assert codes == [200] * 4 + [429]
         warnings = self.our_warnings(caplog)
-        assert "rate limit skipped" in warnings and "203.0.113.9" not in warnings
+        assert "skipped: the cache failed" in warnings and "203.0.113.9" not in warnings
+
+    def test_the_api_rate_limits_fail_open(self, owner, broken_cache, caplog):
+        with mock.patch.object(AddressRateThrottle, "cache", broken_cache):
+            signed_in = APIClient().post("/api/auth/token/", {"email": owner.email, "password": DEFAULT_PASSWORD})
+            registered = APIClient().post("/api/auth/register/", {"email": "x"}, format="json")
+        assert (signed_in.status_code, registered.status_code) == (200, 400)
+        warnings = self.our_warnings(caplog)
+        assert "'login' skipped: the cache failed" in warnings and "'register' skipped" in warnings
 
 
 class TestAdminLoginResponses:
