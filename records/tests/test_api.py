@@ -3,7 +3,6 @@ from django.db import DatabaseError, connection, transaction
 
 from appointments.models import AppointmentStatus
 from appointments.tests.factories import AppointmentFactory, past_appointment
-from conftest import client_for
 from doctors.models import SlotStatus
 from records import services
 from records.models import MedicalRecord, MedicalRecordVersion, RecordAccessLog
@@ -103,7 +102,9 @@ class TestVisibility:
         assert patient_client.get(f"{RECORDS}{mine.pk}/").status_code == 200
         assert patient_client.get(f"{RECORDS}{theirs.pk}/").status_code == 404
 
-    def test_a_doctor_treating_the_patient_reads_their_history_from_other_doctors(self, patient, other_doctor):
+    def test_a_doctor_treating_the_patient_reads_their_history_from_other_doctors(
+        self, patient, other_doctor, client_for
+    ):
         by_first_doctor = write_record(past_appointment(patient=patient))
         AppointmentFactory(patient=patient, slot__doctor=other_doctor)
         client = client_for(other_doctor.user)
@@ -148,7 +149,7 @@ class TestAmend:
         assert client.patch(f"{RECORDS}{record.pk}/", {"notes": "x"}, format="json").status_code == 403
         assert MedicalRecord.objects.get(pk=record.pk).version == 1
 
-    def test_another_treating_doctor_reads_but_cannot_amend(self, patient, other_doctor, visit):
+    def test_another_treating_doctor_reads_but_cannot_amend(self, patient, other_doctor, visit, client_for):
         record = write_record(visit)
         AppointmentFactory(patient=patient, slot__doctor=other_doctor)
         assert client_for(other_doctor.user).patch(f"{RECORDS}{record.pk}/", {"notes": "x"},
