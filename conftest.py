@@ -6,12 +6,13 @@ CI), which turns every such skip into a failure.
 """
 
 import os
+from collections.abc import Callable
 
 import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
-from accounts.models import Role
+from accounts.models import Role, User
 from accounts.services import issue_tokens
 from accounts.tests.factories import UserFactory
 
@@ -42,11 +43,16 @@ def api_client() -> APIClient:
     return APIClient()
 
 
-def client_for(user) -> APIClient:
-    """An API client that sends ``user``'s bearer token."""
+def _client_for(user: User) -> APIClient:
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {issue_tokens(user=user).access}")
     return client
+
+
+@pytest.fixture
+def client_for() -> Callable[[User], APIClient]:
+    """``client_for(user)``: an API client that sends ``user``'s bearer token."""
+    return _client_for
 
 
 @pytest.fixture
@@ -56,7 +62,7 @@ def admin_user(db):
 
 @pytest.fixture
 def admin_client(admin_user) -> APIClient:
-    return client_for(admin_user)
+    return _client_for(admin_user)
 
 
 @pytest.fixture
@@ -89,19 +95,19 @@ def other_doctor(db):
 
 @pytest.fixture
 def patient_client(patient) -> APIClient:
-    return client_for(patient.user)
+    return _client_for(patient.user)
 
 
 @pytest.fixture
 def other_patient_client(other_patient) -> APIClient:
-    return client_for(other_patient.user)
+    return _client_for(other_patient.user)
 
 
 @pytest.fixture
 def doctor_client(doctor) -> APIClient:
-    return client_for(doctor.user)
+    return _client_for(doctor.user)
 
 
 @pytest.fixture
 def other_doctor_client(other_doctor) -> APIClient:
-    return client_for(other_doctor.user)
+    return _client_for(other_doctor.user)

@@ -12,7 +12,6 @@ from rest_framework_simplejwt.tokens import AccessToken
 from accounts import services
 from accounts.models import Role
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
-from conftest import client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -146,7 +145,7 @@ def test_simultaneous_refreshes_with_one_token_let_only_one_through():
 
 
 class TestLogout:
-    def test_logout_revokes_the_refresh_token(self, api_client):
+    def test_logout_revokes_the_refresh_token(self, api_client, client_for):
         user = UserFactory()
         pair = login(api_client, user.email).json()
         client = client_for(user)
@@ -158,7 +157,7 @@ class TestLogout:
         pair = login(api_client, user.email).json()
         assert api_client.post(LOGOUT, {"refresh": pair["refresh"]}, format="json").status_code == 401
 
-    def test_cannot_revoke_someone_elses_refresh_token(self, api_client):
+    def test_cannot_revoke_someone_elses_refresh_token(self, api_client, client_for):
         victim, attacker = UserFactory(), UserFactory()
         pair = login(api_client, victim.email).json()
         response = client_for(attacker).post(LOGOUT, {"refresh": pair["refresh"]}, format="json")
@@ -207,7 +206,7 @@ class TestOAuth2PasswordGrant:
 
 
 class TestMe:
-    def test_me_describes_the_user(self):
+    def test_me_describes_the_user(self, client_for):
         user = UserFactory(role=Role.ADMIN, first_name="Ada", last_name="Lovelace")
         body = client_for(user).get(ME).json()
         assert body == {
@@ -245,7 +244,7 @@ class TestMe:
         api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
         assert api_client.get(ME).json()["id"] == user.pk
 
-    def test_deactivated_users_access_token_stops_at_once(self):
+    def test_deactivated_users_access_token_stops_at_once(self, client_for):
         user = UserFactory()
         client = client_for(user)
         user.is_active = False

@@ -6,7 +6,6 @@ from django.db import connections
 from rest_framework.test import APIClient
 
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
-from conftest import client_for
 from scheduler.throttles import AddressRateThrottle
 
 pytestmark = pytest.mark.django_db
@@ -176,7 +175,7 @@ class TestPasswordChange:
             ({"old_password": DEFAULT_PASSWORD}, "new_password"),
         ],
     )
-    def test_wrong_current_or_weak_new_password_is_400(self, body, field):
+    def test_wrong_current_or_weak_new_password_is_400(self, body, field, client_for):
         user = UserFactory()
         response = client_for(user).post("/api/auth/password/", body, format="json")
         assert response.status_code == 400
@@ -184,7 +183,7 @@ class TestPasswordChange:
         user.refresh_from_db()
         assert user.check_password(DEFAULT_PASSWORD)
 
-    def test_guessing_the_current_password_is_locked_out_too(self):
+    def test_guessing_the_current_password_is_locked_out_too(self, client_for):
         user = UserFactory()
         client = client_for(user)
         body = {"old_password": "guess", "new_password": "brand-new-passphrase-2"}
@@ -193,7 +192,7 @@ class TestPasswordChange:
         assert client.post("/api/auth/password/", {**body, "old_password": DEFAULT_PASSWORD},
                            format="json").status_code == 429  # fmt: skip
 
-    def test_unknown_fields_are_400_and_change_nothing(self):
+    def test_unknown_fields_are_400_and_change_nothing(self, client_for):
         user = UserFactory()
         body = {"old_password": DEFAULT_PASSWORD, "new_password": "brand-new-passphrase-2", "keep_sessions": True}
         response = client_for(user).post("/api/auth/password/", body, format="json")

@@ -7,7 +7,6 @@ from django.utils import timezone
 from appointments.invariants import invariant_violations
 from appointments.models import Appointment, AppointmentEvent, AppointmentStatus
 from appointments.tests.factories import AppointmentFactory
-from conftest import client_for
 from doctors.models import Slot, SlotStatus
 from doctors.tests.factories import DoctorFactory, SlotFactory
 
@@ -238,7 +237,7 @@ class TestCancel:
         assert response.status_code == 409
         assert response.json()["code"] == "invalid_transition"
 
-    def test_patient_cannot_cancel_after_the_start_but_the_doctor_can(self, patient, doctor):
+    def test_patient_cannot_cancel_after_the_start_but_the_doctor_can(self, patient, doctor, client_for):
         appointment = AppointmentFactory(patient=patient, slot__doctor=doctor)
         with time_machine.travel(appointment.start + datetime.timedelta(minutes=5), tick=False):
             patient_client, doctor_client = client_for(patient.user), client_for(doctor.user)
@@ -249,7 +248,7 @@ class TestCancel:
 
 
 class TestComplete:
-    def test_doctor_completes_after_the_start(self, doctor):
+    def test_doctor_completes_after_the_start(self, doctor, client_for):
         appointment = AppointmentFactory(slot__doctor=doctor)
         with time_machine.travel(appointment.start + datetime.timedelta(minutes=1), tick=False):
             response = client_for(doctor.user).post(detail(appointment, "complete"), format="json")
@@ -263,20 +262,20 @@ class TestComplete:
         assert response.status_code == 409
         assert response.json()["code"] == "invalid_transition"
 
-    def test_from_cancelled_is_409(self, admin_user):
+    def test_from_cancelled_is_409(self, admin_user, client_for):
         appointment = AppointmentFactory(status=AppointmentStatus.CANCELLED, slot__status=SlotStatus.FREE)
         with time_machine.travel(appointment.start + datetime.timedelta(minutes=1), tick=False):
             response = client_for(admin_user).post(detail(appointment, "complete"), format="json")
         assert response.status_code == 409
 
-    def test_patient_gets_403_and_another_doctor_404(self, patient, other_doctor):
+    def test_patient_gets_403_and_another_doctor_404(self, patient, other_doctor, client_for):
         appointment = AppointmentFactory(patient=patient)
         with time_machine.travel(appointment.start + datetime.timedelta(minutes=1), tick=False):
             patient_client, other_doctor_client = client_for(patient.user), client_for(other_doctor.user)
             assert patient_client.post(detail(appointment, "complete"), format="json").status_code == 403
             assert other_doctor_client.post(detail(appointment, "complete"), format="json").status_code == 404
 
-    def test_no_show_after_the_start_keeps_the_slot_used(self, doctor):
+    def test_no_show_after_the_start_keeps_the_slot_used(self, doctor, client_for):
         appointment = AppointmentFactory(slot__doctor=doctor)
         with time_machine.travel(appointment.start + datetime.timedelta(minutes=20), tick=False):
             response = client_for(doctor.user).post(detail(appointment, "no-show"), format="json")

@@ -15,7 +15,6 @@ from django.test import Client
 
 from appointments.invariants import invariant_violations
 from appointments.tests.factories import AppointmentFactory
-from conftest import client_for
 from doctors.models import Doctor, Slot
 from doctors.tests.factories import DepartmentFactory, DoctorFactory, SlotFactory, SpecializationFactory
 from patients.tests.factories import PatientFactory
@@ -25,7 +24,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 SECONDS = 6
 
 
-def test_admin_doctor_edits_racing_reschedules_give_no_5xx(admin_user):
+def test_admin_doctor_edits_racing_reschedules_give_no_5xx(admin_user, client_for):
     doctor = DoctorFactory()
     slots = [SlotFactory(doctor=doctor) for _ in range(24)]
     appointments = [AppointmentFactory(patient=PatientFactory(), slot=slot) for slot in slots[::3]]

@@ -13,7 +13,6 @@ from accounts.tests.factories import UserFactory
 from appointments.models import Appointment, AppointmentStatus
 from appointments.services import cancel_appointment
 from appointments.tests.factories import AppointmentFactory
-from conftest import client_for
 from doctors import services
 from doctors.models import Doctor, Slot, SlotStatus
 from doctors.tests.factories import DoctorFactory, SlotFactory
@@ -38,7 +37,7 @@ def test_deactivating_a_doctor_withdraws_free_future_slots_and_keeps_the_rest():
 
 
 @pytest.mark.django_db
-def test_a_deactivated_doctors_slot_cannot_be_booked():
+def test_a_deactivated_doctors_slot_cannot_be_booked(client_for):
     slot = SlotFactory()
     deactivate_user(user=slot.doctor.user)
     response = client_for(PatientFactory().user).post("/api/appointments/", {"slot": slot.pk}, format="json")
@@ -53,7 +52,7 @@ def free_slot_ids(client) -> set[int]:
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("leave", ["cancel", "reschedule"])
-def test_a_slot_freed_after_the_deactivation_is_withdrawn_not_offered(leave):
+def test_a_slot_freed_after_the_deactivation_is_withdrawn_not_offered(leave, client_for):
     """Deactivation keeps booked slots; an appointment leaving one later deletes it instead of freeing it.
 
     Search does not read the doctor's account (it stays an index-only scan), so a freed slot of an

@@ -5,7 +5,6 @@ import threading
 import pytest
 from django.db import connection, transaction
 
-from conftest import client_for
 from patients import services
 from patients.models import Patient
 from patients.tests.factories import PatientFactory
@@ -23,7 +22,7 @@ def test_an_update_from_a_stale_copy_keeps_a_change_made_since():
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_two_concurrent_patches_of_different_fields_both_stay():
+def test_two_concurrent_patches_of_different_fields_both_stay(client_for):
     """Both requests read the profile while a third transaction holds it, then write one after the other."""
     patient = PatientFactory(phone="+14155550100", insurance_name="Old Health")
     client = client_for(patient.user)

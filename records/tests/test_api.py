@@ -3,10 +3,10 @@ from django.db import DatabaseError, connection, transaction
 
 from appointments.models import AppointmentStatus
 from appointments.tests.factories import AppointmentFactory, past_appointment
-from conftest import client_for
 from doctors.models import SlotStatus
 from records import services
 from records.models import MedicalRecord, MedicalRecordVersion, RecordAccessLog
+from records.tests.factories import MedicalRecordFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -65,13 +65,13 @@ class TestCreate:
         assert response.status_code == 403
 
     def test_a_visit_with_a_record_cannot_be_cancelled(self, doctor_client, visit):
-        write_record(visit)
+        MedicalRecordFactory(appointment=visit)
         response = doctor_client.post(f"/api/appointments/{visit.pk}/cancel/", {}, format="json")
         assert response.status_code == 409
         assert response.json()["code"] == "invalid_transition"
 
     def test_second_record_for_an_appointment_is_409(self, doctor_client, visit):
-        write_record(visit)
+        MedicalRecordFactory(appointment=visit)
         response = doctor_client.post(RECORDS, {"appointment": visit.pk, "diagnosis": "Again"}, format="json")
         assert response.status_code == 409
         assert response.json()["code"] == "record_exists"
@@ -97,34 +97,36 @@ class TestCreate:
 
 class TestVisibility:
     def test_patient_reads_own_records_and_not_others(self, patient_client, visit, other_patient):
-        mine = write_record(visit)
-        theirs = write_record(past_appointment(patient=other_patient))
+        mine = MedicalRecordFactory(appointment=visit)
+        theirs = MedicalRecordFactory(appointment=past_appointment(patient=other_patient))
         assert [r["id"] for r in patient_client.get(RECORDS).json()["results"]] == [mine.pk]
         assert patient_client.get(f"{RECORDS}{mine.pk}/").status_code == 200
         assert patient_client.get(f"{RECORDS}{theirs.pk}/").status_code == 404
 
-    def test_a_doctor_treating_the_patient_reads_their_history_from_other_doctors(self, patient, other_doctor):
-        by_first_doctor = write_record(past_appointment(patient=patient))
+    def test_a_doctor_treating_the_patient_reads_their_history_from_other_doctors(
+        self, patient, other_doctor, client_for
+    ):
+        by_first_doctor = MedicalRecordFactory(appointment=past_appointment(patient=patient))
         AppointmentFactory(patient=patient, slot__doctor=other_doctor)
         client = client_for(other_doctor.user)
         assert [r["id"] for r in client.get(RECORDS, {"patient": patient.pk}).json()["results"]] == [by_first_doctor.pk]
         assert client.get(f"{RECORDS}{by_first_doctor.pk}/").status_code == 200
 
     def test_a_doctor_not_treating_the_patient_gets_404(self, other_doctor_client, visit):
-        record = write_record(visit)
+        record = MedicalRecordFactory(appointment=visit)
         assert other_doctor_client.get(RECORDS).json()["count"] == 0
         assert other_doctor_client.get(f"{RECORDS}{record.pk}/").status_code == 404
         assert other_doctor_client.get(f"{RECORDS}{record.pk}/history/").status_code == 404
 
     def test_admin_reads_all(self, admin_client, visit):
-        write_record(visit)
-        write_record(past_appointment())
+        MedicalRecordFactory(appointment=visit)
+        MedicalRecordFactory()
         assert admin_client.get(RECORDS).json()["count"] == 2
 
     def test_history_of_a_patient_is_newest_first(self, admin_client, patient):
-        older = write_record(past_appointment(hours_ago=30, patient=patient))
-        newer = write_record(past_appointment(hours_ago=3, patient=patient))
-        write_record(past_appointment())
+        older = MedicalRecordFactory(appointment=past_appointment(hours_ago=30, patient=patient))
+        newer = MedicalRecordFactory(appointment=past_appointment(hours_ago=3, patient=patient))
+        MedicalRecordFactory()
         ids = [r["id"] for r in admin_client.get(RECORDS, {"patient": patient.pk}).json()["results"]]
         assert ids == [newer.pk, older.pk]
 
@@ -134,7 +136,7 @@ class TestVisibility:
 
 class TestAmend:
     def test_author_amends_and_every_version_is_kept(self, doctor_client, visit):
-        record = write_record(visit, diagnosis="Cold")
+        record = MedicalRecordFactory(appointment=visit, diagnosis="Cold")
         response = doctor_client.patch(f"{RECORDS}{record.pk}/", {"diagnosis": "Influenza A"}, format="json")
         assert response.status_code == 200
         assert response.json()["diagnosis"] == "Influenza A" and response.json()["version"] == 2
@@ -143,31 +145,31 @@ class TestAmend:
 
     @pytest.mark.parametrize("who", ["patient_client", "admin_client"])
     def test_readers_who_are_not_the_author_get_403(self, request, visit, who):
-        record = write_record(visit)
+        record = MedicalRecordFactory(appointment=visit)
         client = request.getfixturevalue(who)
         assert client.patch(f"{RECORDS}{record.pk}/", {"notes": "x"}, format="json").status_code == 403
         assert MedicalRecord.objects.get(pk=record.pk).version == 1
 
-    def test_another_treating_doctor_reads_but_cannot_amend(self, patient, other_doctor, visit):
-        record = write_record(visit)
+    def test_another_treating_doctor_reads_but_cannot_amend(self, patient, other_doctor, visit, client_for):
+        record = MedicalRecordFactory(appointment=visit)
         AppointmentFactory(patient=patient, slot__doctor=other_doctor)
         assert client_for(other_doctor.user).patch(f"{RECORDS}{record.pk}/", {"notes": "x"},
                                                    format="json").status_code == 403  # fmt: skip
 
     @pytest.mark.parametrize("body", [{"author": 1}, {"patient": 2}, {"appointment": 3}, {"diagnosis": ""}])
     def test_bad_amendment_is_400(self, doctor_client, visit, body):
-        record = write_record(visit)
+        record = MedicalRecordFactory(appointment=visit)
         assert doctor_client.patch(f"{RECORDS}{record.pk}/", body, format="json").status_code == 400
 
     def test_no_delete_through_the_api(self, doctor_client, visit):
-        record = write_record(visit)
+        record = MedicalRecordFactory(appointment=visit)
         assert doctor_client.delete(f"{RECORDS}{record.pk}/").status_code == 405
         assert MedicalRecord.objects.filter(pk=record.pk).exists()
 
 
 class TestAudit:
     def test_reads_are_audited_with_who_what_and_where(self, patient_client, patient, visit):
-        record = write_record(visit)
+        record = MedicalRecordFactory(appointment=visit)
         patient_client.get(f"{RECORDS}{record.pk}/", REMOTE_ADDR="192.0.2.7")
         patient_client.get(RECORDS)
         patient_client.get(f"{RECORDS}{record.pk}/history/")
@@ -177,12 +179,12 @@ class TestAudit:
         assert reads[0].ip_address == "192.0.2.7"
 
     def test_a_refused_read_writes_nothing(self, other_patient_client, visit):
-        record = write_record(visit)
+        record = MedicalRecordFactory(appointment=visit)
         other_patient_client.get(f"{RECORDS}{record.pk}/")
         assert RecordAccessLog.objects.exclude(action="create").count() == 0
 
     def test_admins_browse_the_trail_others_cannot(self, admin_client, patient_client, doctor_client, visit):
-        record = write_record(visit)
+        record = MedicalRecordFactory(appointment=visit)
         patient_client.get(f"{RECORDS}{record.pk}/")
         body = admin_client.get(AUDIT, {"record": record.pk, "action": "read"}).json()
         assert body["count"] == 1 and body["results"][0]["user_role"] == "patient"
@@ -215,7 +217,7 @@ class TestAudit:
 
 
 def test_clinical_text_is_not_stored_in_plain_text(visit):
-    record = write_record(visit, diagnosis="Hypertension stage 2", notes="Patient anxious")
+    record = MedicalRecordFactory(appointment=visit, diagnosis="Hypertension stage 2", notes="Patient anxious")
     with connection.cursor() as cursor:
         cursor.execute("SELECT diagnosis, notes, prescription FROM records_medicalrecord WHERE id = %s", [record.pk])
         row = cursor.fetchone()
@@ -227,16 +229,16 @@ def test_clinical_text_is_not_stored_in_plain_text(visit):
 
 class TestQueryCounts:
     def test_record_list_does_not_grow_with_the_page(self, admin_client, django_assert_num_queries):
-        write_record(past_appointment())
+        MedicalRecordFactory()
         with django_assert_num_queries(4):  # auth user, count, page, one audit insert
             admin_client.get(RECORDS)
         for _ in range(19):
-            write_record(past_appointment())
+            MedicalRecordFactory()
         with django_assert_num_queries(4):
             assert len(admin_client.get(RECORDS).json()["results"]) == 20
 
     def test_history_does_not_grow_with_versions(self, doctor_client, visit, django_assert_num_queries):
-        record = write_record(visit)
+        record = MedicalRecordFactory(appointment=visit)
         with django_assert_num_queries(5):  # auth user, record, audit insert, count, page
             doctor_client.get(f"{RECORDS}{record.pk}/history/")
         for n in range(10):

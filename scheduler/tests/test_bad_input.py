@@ -3,14 +3,13 @@
 import pytest
 from django.test import override_settings
 
-from conftest import client_for
 from doctors.tests.factories import DoctorFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.mark.parametrize("path", ["/api/auth/token/", "/api/auth/register/", "/api/appointments/"])
-def test_json_nested_too_deep_is_400(api_client, patient, path):
+def test_json_nested_too_deep_is_400(api_client, patient, path, client_for):
     client = client_for(patient.user) if path == "/api/appointments/" else api_client
     response = client.post(path, "[" * 50_000, content_type="application/json")
     assert response.status_code == 400

@@ -14,7 +14,6 @@ from django.test import Client
 from accounts.tests.factories import DEFAULT_PASSWORD
 from appointments import services
 from appointments.models import Appointment
-from conftest import client_for
 from doctors.tests.factories import SlotFactory
 from patients import selectors as patient_selectors
 from scheduler.db_unavailable import BODY, connection_lost
@@ -49,13 +48,13 @@ def assert_unavailable(response) -> None:
     assert response.json() == BODY
 
 
-def test_killed_before_authentication_reads_the_user_is_503(patient):
+def test_killed_before_authentication_reads_the_user_is_503(patient, client_for):
     api = client_for(patient.user)
     kill_this_session()
     assert_unavailable(api.get("/api/patients/me/"))
 
 
-def test_killed_inside_an_api_view_is_503(patient):
+def test_killed_inside_an_api_view_is_503(patient, client_for):
     api = client_for(patient.user)
     original = patient_selectors.get_own_patient
 
@@ -67,7 +66,7 @@ def test_killed_inside_an_api_view_is_503(patient):
         assert_unavailable(api.get("/api/patients/me/"))
 
 
-def test_killed_inside_a_service_transaction_is_503_and_nothing_is_written(patient):
+def test_killed_inside_a_service_transaction_is_503_and_nothing_is_written(patient, client_for):
     slot = SlotFactory()
     api = client_for(patient.user)
     original = services.lock_patient

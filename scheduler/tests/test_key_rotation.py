@@ -10,7 +10,6 @@ from django.db import DatabaseError, connection, transaction
 
 from appointments.models import Appointment
 from appointments.tests.factories import past_appointment
-from conftest import client_for
 from patients.models import Patient
 from patients.tests.factories import PatientFactory
 from records import services as records
@@ -45,7 +44,7 @@ def stored_values() -> list[str]:
             for v in row[1:] if v]  # fmt: skip
 
 
-def everything_reads(visit, record) -> None:
+def everything_reads(visit, record, client_for) -> None:
     patient = Patient.objects.get(pk=visit.patient_id)
     assert patient.insurance_number == "INS-778899"
     assert Appointment.objects.get(pk=visit.pk).reason == "Chest pain"
@@ -57,7 +56,7 @@ def everything_reads(visit, record) -> None:
     assert response.status_code == 200 and response.json()["notes"] == "Dark room, follow up"
 
 
-def test_rotate_reencrypt_retire(settings, old_key_data):
+def test_rotate_reencrypt_retire(settings, old_key_data, client_for):
     visit, record = old_key_data
     values = stored_values()
     assert len(values) >= 10 and not CLEAR & set(values)
@@ -71,7 +70,7 @@ def test_rotate_reencrypt_retire(settings, old_key_data):
     call_command("reencrypt_fields", "--check", stdout=StringIO())  # 3. nothing left: the old key can go
 
     settings.FIELD_ENCRYPTION_KEYS = [NEW]  # 4. retire the old key
-    everything_reads(visit, record)
+    everything_reads(visit, record, client_for)
     assert all(fields.is_under_first_key(v) for v in stored_values())
 
 
