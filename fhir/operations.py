@@ -17,7 +17,7 @@ from doctors.models import Slot, SlotStatus
 from fhir.api import FHIRError, FHIRView, invalid
 from fhir.resources import PROPOSED_PREFIX, AppointmentSerializer, ProposedAppointmentSerializer
 from fhir.search import Search, bundle, parse_date, positive_id, reference_id, searchset
-from fhir.views import SLOT_PARAM_NAMES, base_url, checked, own_patient_id, specialty_id, specialty_names
+from fhir.views import base_url, checked, own_patient_id, specialty_id, specialty_names
 from patients import selectors as patient_selectors
 from scheduler.exceptions import NotFound, SlotUnavailable
 
@@ -71,6 +71,10 @@ class FindView(FHIRView):
     def _find(self, request, given):
         search = Search(request, FIND_PARAMS, given)
         start, end = instant_param(search, "start"), instant_param(search, "end")
+        if end <= start:
+            raise invalid("end", "Must be later than start.")
+        window = {"start_after": start.isoformat(), "start_before": end.isoformat()}
+        checked(SlotFilter(window, queryset=Slot.objects.none()), {"start_after": "start", "start_before": "end"})
         start = max(start, timezone.now())  # only slots still to come are offered
         slot_search = doctor_selectors.SlotSearch(
             doctor=reference_id("practitioner", search.one("practitioner"), "Practitioner"),
@@ -79,8 +83,8 @@ class FindView(FHIRView):
             start_after=start,
             start_before=end,
         )
-        window = {"start_after": start.isoformat(), "start_before": end.isoformat()}
-        checked(SlotFilter(window, queryset=Slot.objects.none()), {**SLOT_PARAM_NAMES, "start_before": "end"})
+        if start >= end:  # a window in the past: nothing to offer
+            return Response(bundle(search, [], 0, base_url(request)))
         rows, total = doctor_selectors.search_slots(slot_search, limit=search.count, offset=search.offset)
         if total is None:
             total = doctor_selectors.search_slots(slot_search, limit=1, offset=0)[1]

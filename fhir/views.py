@@ -63,7 +63,10 @@ def checked(filterset, names: dict[str, str]):
     """A REST filterset's validation, its errors named by the FHIR parameters they came from."""
     if not filterset.is_valid():
         field, errors = next(iter(filterset.errors.items()))
-        raise invalid(names.get(field, field), " ".join(errors))
+        message = " ".join(errors)
+        for rest_name, fhir_name in names.items():
+            message = message.replace(rest_name, fhir_name)
+        raise invalid(names.get(field, field), message)
     return filterset
 
 
