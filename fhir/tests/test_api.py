@@ -54,9 +54,15 @@ def iso(value: datetime.datetime) -> str:
     return value.astimezone(datetime.UTC).isoformat().replace("+00:00", "Z")
 
 
+def at(hours: int) -> dict:
+    """Explicit times a week ahead (the factory's sequence runs past search windows in the full suite)."""
+    start = timezone.now().replace(minute=0, second=0, microsecond=0) + datetime.timedelta(days=7, hours=hours)
+    return {"start": start, "end": start + datetime.timedelta(hours=1)}
+
+
 @pytest.fixture
 def slots(doctor):
-    return [SlotFactory(doctor=doctor) for _ in range(3)]
+    return [SlotFactory(doctor=doctor, **at(hour)) for hour in range(3)]
 
 
 # ----- metadata ---------------------------------------------------------------------------------------
@@ -109,7 +115,7 @@ def test_schedule_is_one_per_doctor(patient_client, doctor, other_doctor):
 
 
 def test_slot_read_and_search_with_mapped_statuses(patient_client, doctor, slots):
-    AppointmentFactory(slot=SlotFactory(doctor=doctor, status=SlotStatus.BOOKED))
+    AppointmentFactory(slot=SlotFactory(doctor=doctor, status=SlotStatus.BOOKED, **at(5)))
     body = ok(get(patient_client, f"Slot/{slots[0].pk}"), "Slot")
     assert body["status"] == "free" and body["schedule"]["reference"] == f"Schedule/{doctor.pk}"
     assert body["specialty"][0]["text"] == doctor.specialization.name
@@ -135,7 +141,7 @@ def test_slot_date_prefixes(patient_client, doctor, slots):
 
 
 def test_rest_and_fhir_agree_on_the_free_slots_of_a_window(patient_client, doctor, other_doctor, slots):
-    SlotFactory(doctor=other_doctor, specialization=doctor.specialization)
+    SlotFactory(doctor=other_doctor, specialization=doctor.specialization, **at(1))
     after, before = timezone.now(), timezone.now() + datetime.timedelta(days=30)
     params = {
         "specialization": doctor.specialization_id,
@@ -342,10 +348,10 @@ def test_searches_cost_a_fixed_number_of_queries(admin_client, doctor, path):
             ok(get(admin_client, path, params if path.endswith("$find") else None), "Bundle")
         return len(captured)
 
-    AppointmentFactory(slot=SlotFactory(doctor=doctor, status=SlotStatus.BOOKED))
-    SlotFactory()
+    AppointmentFactory(slot=SlotFactory(doctor=doctor, status=SlotStatus.BOOKED, **at(0)))
+    SlotFactory(**at(0))
     few = count()
-    for _ in range(5):
-        AppointmentFactory(slot=SlotFactory(status=SlotStatus.BOOKED))
-        SlotFactory()
+    for hour in range(1, 6):
+        AppointmentFactory(slot=SlotFactory(status=SlotStatus.BOOKED, **at(hour)))
+        SlotFactory(**at(hour))
     assert count() == few <= 4
