@@ -2,9 +2,9 @@ from django.conf import settings
 from django.contrib.postgres.fields import RangeOperators
 from django.db import models
 
-from doctors.models import Doctor, Slot, TsTzRange
+from doctors.models import Doctor, Slot
 from patients.models import Patient
-from scheduler.constraints import PostgresExclusionConstraint
+from scheduler.constraints import PostgresExclusionConstraint, TsTzRange
 from scheduler.fields import EncryptedTextField
 from scheduler.models import TimeStampedModel
 
