@@ -17,6 +17,7 @@ from accounts.models import User
 from appointments.models import Appointment, AppointmentEvent, AppointmentStatus
 from doctors.models import Slot, SlotStatus
 from patients.models import Patient
+from patients.services import lock_patient
 from scheduler.constraints import violated_constraint
 from scheduler.exceptions import InvalidTransition, NotFound, PatientConflict, PermissionDenied, SlotUnavailable
 
@@ -29,11 +30,6 @@ SLOT_TAKEN = "This slot is already booked."
 # Locks are FOR NO KEY UPDATE: commands still exclude each other, but the FOR KEY SHARE locks that
 # foreign-key checks take at commit (an appointment referencing a patient, a record referencing an
 # appointment) do not wait for them, which would otherwise deadlock two commands.
-
-
-def lock_patient(patient_id: int) -> None:
-    """The first lock of every command on a patient's appointments (and on their records)."""
-    Patient.objects.select_for_update(no_key=True).filter(pk=patient_id).values_list("pk").first()
 
 
 def _lock_slots(*slot_ids: int) -> dict[int, Slot]:

@@ -18,6 +18,15 @@ def _check_date_of_birth(date_of_birth: datetime.date) -> None:
         raise ValidationError({"date_of_birth": ["Date of birth cannot be in the future."]})
 
 
+def lock_patient(patient_id: int) -> None:
+    """The first lock of every command on a patient's appointments (and on their records).
+
+    FOR NO KEY UPDATE, like every command's lock: commands exclude each other, but the FOR KEY SHARE lock a
+    foreign-key check takes at commit (an appointment referencing this patient) does not wait for it.
+    """
+    Patient.objects.select_for_update(no_key=True).filter(pk=patient_id).values_list("pk").first()
+
+
 @transaction.atomic
 def register_patient(
     *,
