@@ -20,6 +20,7 @@ from rest_framework_simplejwt.utils import get_md5_hash_password
 
 from accounts import devices
 from accounts.models import User, normalize_email, validate_email_characters
+from accounts.signals import user_deactivated
 from scheduler.exceptions import AuthenticationFailed, TooManyRequests
 from scheduler.net import client_ip
 
@@ -223,15 +224,12 @@ def _confirm_password(request, user: User, password: str) -> bool:
 def deactivate_user(*, user: User) -> User:
     """Block a user at once: no sign-in, no refresh, and their access tokens stop on the next request.
 
-    A doctor's free future slots are withdrawn in the same transaction, so search stops offering them;
-    booking also refuses any slot of an inactive doctor (appointments.services).
+    Then ``user_deactivated`` is sent in the same transaction: the doctors app withdraws a doctor's free
+    future slots, so search stops offering them; booking also refuses any slot of an inactive doctor
+    (appointments.services).
     """
-    from doctors.models import Doctor  # the doctors app imports this one
-    from doctors.services import withdraw_free_slots
-
     user.is_active = False
     user.save(update_fields=["is_active"])
     revoke_refresh_tokens(user=user)
-    for doctor in Doctor.objects.filter(user=user):
-        withdraw_free_slots(doctor=doctor)
+    user_deactivated.send(sender=User, user=user)
     return user
