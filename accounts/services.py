@@ -11,6 +11,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
+from django.http import HttpRequest
 from django.utils import timezone
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings
@@ -72,7 +73,7 @@ def issue_tokens(*, user: User) -> TokenPair:
     return TokenPair(access=str(refresh.access_token), refresh=str(refresh))
 
 
-def login(*, request, email: str, password: str) -> TokenPair:
+def login(*, request: HttpRequest, email: str, password: str) -> TokenPair:
     """Check email and password; the same error whether or not the email exists.
 
     The view gives the client a device cookie afterwards (``accounts.devices.remember``).
@@ -86,14 +87,14 @@ def login(*, request, email: str, password: str) -> TokenPair:
     return issue_tokens(user=user)
 
 
-def _locked_out(request) -> TooManyRequests:
+def _locked_out(request: HttpRequest) -> TooManyRequests:
     return TooManyRequests(
         "Too many failed sign-in attempts; try again later.",
         retry_after=int(get_cool_off(request).total_seconds()),
     )
 
 
-def refuse_if_under_attack(*, request, email: str) -> None:
+def refuse_if_under_attack(*, request: HttpRequest, email: str) -> None:
     """429 for an untrusted client when the account's failures from all addresses reach the limit.
 
     django-axes locks the pair (account, address) after ``AXES_FAILURE_LIMIT`` failures. An attacker
@@ -111,13 +112,13 @@ def refuse_if_under_attack(*, request, email: str) -> None:
         raise _locked_out(request)
 
 
-def raise_if_locked_out(request) -> None:
+def raise_if_locked_out(request: HttpRequest) -> None:
     """After ``authenticate()``: 429 if axes refused the attempt or this failure reached the limit."""
     if getattr(request, "axes_locked_out", False):
         raise _locked_out(request)
 
 
-def forget_failures(*, request, email: str) -> None:
+def forget_failures(*, request: HttpRequest, email: str) -> None:
     """A success clears this address's failures for the account.
 
     Axes does that on Django's ``user_logged_in`` signal only with ``AXES_RESET_ON_SUCCESS``, and token
@@ -126,12 +127,18 @@ def forget_failures(*, request, email: str) -> None:
     AccessAttempt.objects.filter(username=normalize_email(email), ip_address=client_ip(request)).delete()
 
 
-def login_username(request, credentials: dict | None) -> str:
+def login_username(request: HttpRequest | None, credentials: dict[str, str] | None) -> str:
     """The account axes counts failures for: the normalised email, so case does not dodge the limit."""
     return normalize_email((credentials or {}).get("email") or (credentials or {}).get("username") or "")
 
 
-def login_client_str(username, ip_address, user_agent, path_info, request) -> str:
+def login_client_str(
+    username: str | None,
+    ip_address: str | None,
+    user_agent: str | None,
+    path_info: str | None,
+    request: HttpRequest | None,
+) -> str:
     """How axes names a client in its logs: a short hash instead of the email address."""
     digest = hashlib.sha256(f"{settings.SECRET_KEY}:{username}".encode()).hexdigest()[:12] if username else "-"
     return f"account={digest} ip={ip_address} path={path_info}"
@@ -139,7 +146,7 @@ def login_client_str(username, ip_address, user_agent, path_info, request) -> st
 
 def _decode_refresh(raw: str) -> RefreshToken:
     try:
-        return RefreshToken(raw)
+        return RefreshToken(raw)  # type: ignore[arg-type]  # simplejwt annotates the encoded token as a Token
     except TokenError as exc:
         raise AuthenticationFailed(INVALID_TOKEN, code="token_not_valid") from exc
 
@@ -171,7 +178,7 @@ def rotate_refresh_token(*, raw: str) -> TokenPair:
 def _password_claim_matches(token: RefreshToken, user: User) -> bool:
     if not api_settings.CHECK_REVOKE_TOKEN:
         return True
-    return token.get(api_settings.REVOKE_TOKEN_CLAIM) == get_md5_hash_password(user.password)
+    return bool(token.get(api_settings.REVOKE_TOKEN_CLAIM) == get_md5_hash_password(user.password))
 
 
 @transaction.atomic
@@ -192,7 +199,9 @@ def revoke_refresh_tokens(*, user: User) -> int:
     return len(created)
 
 
-def change_password(*, user: User, new_password: str, old_password: str | None = None, request=None) -> User:
+def change_password(
+    *, user: User, new_password: str, old_password: str | None = None, request: HttpRequest | None = None
+) -> User:
     """Set a new password (validated) and revoke every refresh token issued before it.
 
     Access tokens issued before stop working too: they carry a hash of the old password hash. The
@@ -211,7 +220,7 @@ def change_password(*, user: User, new_password: str, old_password: str | None =
     return user
 
 
-def _confirm_password(request, user: User, password: str) -> bool:
+def _confirm_password(request: HttpRequest | None, user: User, password: str) -> bool:
     """Check the current password through authenticate(), so that guesses count towards the lockout."""
     if request is None:
         return user.check_password(password)
