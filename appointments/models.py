@@ -2,11 +2,11 @@ from django.conf import settings
 from django.contrib.postgres.fields import RangeOperators
 from django.db import models
 
-from doctors.models import Doctor, Slot, TsTzRange
+from doctors.models import Doctor, Slot
 from patients.models import Patient
-from scheduler.constraints import PostgresExclusionConstraint
+from scheduler.constraints import PostgresExclusionConstraint, TsTzRange
 from scheduler.fields import EncryptedTextField
-from scheduler.models import TimeStampedModel
+from scheduler.models import AppendOnlyModel, TimeStampedModel
 
 
 class AppointmentStatus(models.TextChoices):
@@ -83,7 +83,7 @@ class Appointment(TimeStampedModel):
         return f"Appointment {self.pk} ({self.status}) {self.start:%Y-%m-%d %H:%M} UTC"
 
 
-class AppointmentEvent(models.Model):
+class AppointmentEvent(AppendOnlyModel):
     """Append-only history of an appointment's state changes, written in the same transaction."""
 
     class Action(models.TextChoices):

@@ -6,7 +6,10 @@ patient row, then slot rows in ascending id, then the appointment row. The datab
 their violations are translated here into the domain's 409 errors.
 """
 
+from __future__ import annotations
+
 import logging
+from typing import TYPE_CHECKING, TypedDict
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
@@ -17,6 +20,7 @@ from accounts.models import User
 from appointments.models import Appointment, AppointmentEvent, AppointmentStatus
 from doctors.models import Slot, SlotStatus
 from patients.models import Patient
+from patients.services import lock_patient
 from scheduler.constraints import violated_constraint
 from scheduler.exceptions import InvalidTransition, NotFound, PatientConflict, PermissionDenied, SlotUnavailable
 
@@ -26,17 +30,24 @@ SLOT_GONE = "This slot does not exist or was deleted."
 SLOT_TAKEN = "This slot is already booked."
 
 
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    class _DoctorIsActive(TypedDict):
+        doctor_is_active: bool
+
+    # A slot as _lock_slots returns it: with its doctor's account status.
+    LockedSlot = WithAnnotations[Slot, _DoctorIsActive]
+    # Locked slots by id, looked up with an appointment's slot id (None once its slot is gone).
+    SlotsById = dict[int | None, LockedSlot]
+
+
 # Locks are FOR NO KEY UPDATE: commands still exclude each other, but the FOR KEY SHARE locks that
 # foreign-key checks take at commit (an appointment referencing a patient, a record referencing an
 # appointment) do not wait for them, which would otherwise deadlock two commands.
 
 
-def lock_patient(patient_id: int) -> None:
-    """The first lock of every command on a patient's appointments (and on their records)."""
-    Patient.objects.select_for_update(no_key=True).filter(pk=patient_id).values_list("pk").first()
-
-
-def _lock_slots(*slot_ids: int) -> dict[int, Slot]:
+def _lock_slots(*slot_ids: int) -> SlotsById:
     # Of the doctor only "is the account active" is needed: one column, not two joined rows.
     slots = (
         Slot.objects.select_for_update(no_key=True, of=("self",))
@@ -61,7 +72,7 @@ def _lock_appointment(appointment_id: int) -> Appointment:
     return appointment
 
 
-def _lock_for_change(appointment: Appointment, *other_slot_ids: int) -> tuple[Appointment, dict[int, Slot]]:
+def _lock_for_change(appointment: Appointment, *other_slot_ids: int) -> tuple[Appointment, SlotsById]:
     """Lock an existing appointment with its current slot (and others), in the fixed order.
 
     Every command that changes an appointment holds its patient's lock, so once we hold it the
@@ -73,7 +84,7 @@ def _lock_for_change(appointment: Appointment, *other_slot_ids: int) -> tuple[Ap
     return _lock_appointment(appointment.pk), slots
 
 
-def _check_bookable(slot: Slot | None) -> Slot:
+def _check_bookable(slot: LockedSlot | None) -> LockedSlot:
     # The account is read under the slot's lock on every booking, although deactivation withdraws a
     # doctor's free slots: a slot freed later (an appointment of theirs cancelled or moved) or published
     # while they were being deactivated must not be bookable either.
@@ -133,7 +144,7 @@ def _translate(exc: IntegrityError) -> Exception:
     return exc
 
 
-def _record(appointment: Appointment, action: str, actor: User, **detail) -> None:
+def _record(appointment: Appointment, action: str, actor: User, **detail: int | None) -> None:
     AppointmentEvent.objects.create(appointment=appointment, action=action, actor=actor, detail=detail)
     appointment_id = appointment.pk
     transaction.on_commit(lambda: logger.info("appointment %s %s by user %s", appointment_id, action, actor.pk))
@@ -233,7 +244,7 @@ def reschedule_appointment(*, appointment: Appointment, new_slot_id: int, by: Us
     new_slot = _check_bookable(slots.get(new_slot_id))
     _check_patient_free(appointment.patient, new_slot, ignore=appointment)
     old_slot = slots.get(appointment.slot_id)
-    old_slot_id = old_slot and old_slot.pk
+    old_slot_id = old_slot.pk if old_slot else None
     try:
         withdrawn = _release(old_slot)
         new_slot.status = SlotStatus.BOOKED

@@ -4,11 +4,12 @@ import datetime
 import operator
 from dataclasses import dataclass
 from functools import reduce
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -18,8 +19,10 @@ from doctors.models import AvailabilityStatus, Department, Doctor, Slot, SlotSta
 from doctors.periods import Period, split_period, weekly_periods
 from scheduler.exceptions import NotFound, PermissionDenied, SlotOverlap, SlotUnavailable
 
+Named = TypeVar("Named", Department, Specialization)
 
-def _create_named(model: type[models.Model], name: str):
+
+def _create_named(model: type[Named], name: str) -> Named:
     name = name.strip()
     if not name:
         raise ValidationError({"name": ["This field may not be blank."]})
@@ -95,7 +98,7 @@ ADMIN_ONLY_FIELDS = {"specialization", "department"}
 
 
 @transaction.atomic
-def update_doctor(*, doctor: Doctor, by: User, **changes) -> Doctor:
+def update_doctor(*, doctor: Doctor, by: User, **changes: object) -> Doctor:
     """Change a doctor's profile. Only an admin changes specialization and department."""
     unknown = set(changes) - USER_FIELDS - PROFILE_FIELDS
     if unknown:
@@ -154,7 +157,12 @@ def _check_period(start: datetime.datetime, end: datetime.datetime) -> None:
         raise ValidationError({"end": ["Availability can be published at most two years ahead."]})
 
 
-def _periods(start, end, repeat_weekly_until, time_zone) -> list[Period]:
+def _periods(
+    start: datetime.datetime,
+    end: datetime.datetime,
+    repeat_weekly_until: datetime.date | None,
+    time_zone: str | None,
+) -> list[Period]:
     if repeat_weekly_until is None:
         return [(start, end)]
     tz = ZoneInfo(time_zone or settings.CLINIC_TIME_ZONE)
@@ -220,7 +228,7 @@ def publish_availability(
     return PublishedAvailability(slots=created, unused=unused)
 
 
-def _slot_brief(slot: Slot) -> dict:
+def _slot_brief(slot: Slot) -> dict[str, int | str]:
     return {"id": slot.pk, "start": slot.start.isoformat(), "end": slot.end.isoformat(), "status": slot.status}
 
 
