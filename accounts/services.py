@@ -20,12 +20,11 @@ from rest_framework_simplejwt.utils import get_md5_hash_password
 
 from accounts import devices
 from accounts.models import User, normalize_email, validate_email_characters
-from scheduler.exceptions import AuthenticationFailed, TooManyRequests
+from scheduler.exceptions import AuthenticationFailed, TokenNotValid, TooManyRequests
 from scheduler.net import client_ip
 
 INVALID_CREDENTIALS = "No active account found with the given credentials."
 EMAIL_TAKEN = "An account with this email already exists."
-INVALID_TOKEN = "Token is invalid, expired or revoked."
 
 
 @dataclass(frozen=True)
@@ -140,7 +139,7 @@ def _decode_refresh(raw: str) -> RefreshToken:
     try:
         return RefreshToken(raw)
     except TokenError as exc:
-        raise AuthenticationFailed(INVALID_TOKEN, code="token_not_valid") from exc
+        raise TokenNotValid() from exc
 
 
 @transaction.atomic
@@ -159,10 +158,10 @@ def rotate_refresh_token(*, raw: str) -> TokenPair:
         .first()
     )
     if outstanding is None or BlacklistedToken.objects.filter(token=outstanding).exists():
-        raise AuthenticationFailed(INVALID_TOKEN, code="token_not_valid")
+        raise TokenNotValid()
     user = User.objects.filter(pk=token.get(api_settings.USER_ID_CLAIM)).first()
     if user is None or not user.is_active or not _password_claim_matches(token, user):
-        raise AuthenticationFailed(INVALID_TOKEN, code="token_not_valid")
+        raise TokenNotValid()
     BlacklistedToken.objects.create(token=outstanding)
     return issue_tokens(user=user)
 
@@ -178,7 +177,7 @@ def logout(*, user: User, raw_refresh: str) -> None:
     """Blacklist one of the caller's refresh tokens."""
     token = _decode_refresh(raw_refresh)
     if str(token.get(api_settings.USER_ID_CLAIM)) != str(user.pk):
-        raise AuthenticationFailed(INVALID_TOKEN, code="token_not_valid")
+        raise TokenNotValid()
     outstanding = OutstandingToken.objects.filter(jti=token[api_settings.JTI_CLAIM]).first()
     if outstanding is not None:
         BlacklistedToken.objects.get_or_create(token=outstanding)
