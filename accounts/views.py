@@ -1,7 +1,6 @@
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.parsers import FormParser
-from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -16,9 +15,9 @@ from accounts.serializers import (
     RefreshSerializer,
     TokenPairSerializer,
 )
+from scheduler.api import TokenFreeView
 from scheduler.exceptions import AuthenticationFailed
 from scheduler.parsers import JSONParser
-from scheduler.throttles import AddressRateThrottle
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
@@ -28,12 +27,9 @@ def _pair_response(pair: services.TokenPair) -> Response:
 
 
 @extend_schema(tags=["auth"])
-class TokenObtainView(APIView):
+class TokenObtainView(TokenFreeView):
     """Exchange email and password for an access and a refresh token."""
 
-    authentication_classes: list = []
-    permission_classes = [AllowAny]
-    throttle_classes = [AddressRateThrottle]
     throttle_scope = "login"
 
     @extend_schema(
@@ -73,12 +69,9 @@ class TokenObtainView(APIView):
 
 
 @extend_schema(tags=["auth"])
-class TokenRefreshView(APIView):
+class TokenRefreshView(TokenFreeView):
     """Exchange a refresh token for a new pair; the old refresh token stops working."""
 
-    authentication_classes: list = []
-    permission_classes = [AllowAny]
-    throttle_classes = [AddressRateThrottle]
     throttle_scope = "token_refresh"
 
     @extend_schema(
@@ -109,13 +102,10 @@ class LogoutView(APIView):
 
 
 @extend_schema(tags=["auth"])
-class OAuth2TokenView(APIView):
+class OAuth2TokenView(TokenFreeView):
     """OAuth2 token endpoint (RFC 6749): the password grant with the email as ``username``, and refresh."""
 
-    authentication_classes: list = []
-    permission_classes = [AllowAny]
     parser_classes = [FormParser, JSONParser]  # RFC 6749 uses form encoding; JSON for convenience
-    throttle_classes = [AddressRateThrottle]
     throttle_scope = "login"
 
     @extend_schema(

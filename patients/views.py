@@ -1,9 +1,7 @@
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
-from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from accounts.permissions import IsAdmin, IsDoctor, IsPatient
 from patients import selectors, services
@@ -15,22 +13,18 @@ from patients.serializers import (
     PatientSerializer,
     PatientUpdateSerializer,
 )
-from scheduler.api import GenericViewSet
+from scheduler.api import GenericViewSet, TokenFreeView
 from scheduler.exceptions import PermissionDenied
 from scheduler.net import client_ip
-from scheduler.throttles import AddressRateThrottle
 
 NOT_FOUND = OpenApiResponse(description="No such patient, or not visible to you")
 PATIENTS_ONLY = OpenApiResponse(description="Only patients have a patient profile")
 
 
 @extend_schema(tags=["auth"])
-class RegisterView(APIView):
+class RegisterView(TokenFreeView):
     """Register as a patient: creates the account and the patient profile together."""
 
-    authentication_classes: list = []
-    permission_classes = [AllowAny]
-    throttle_classes = [AddressRateThrottle]
     throttle_scope = "register"
 
     @extend_schema(

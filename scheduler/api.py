@@ -1,4 +1,4 @@
-"""Cross-cutting DRF pieces: the exception handler, strict input serializers, the viewset base."""
+"""Cross-cutting DRF pieces: the exception handler, strict input serializers, the view bases."""
 
 import datetime
 import logging
@@ -10,11 +10,14 @@ from django.db import DataError
 from django.http import Http404
 from django.utils.dateparse import parse_datetime
 from rest_framework import exceptions, serializers, status, viewsets
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
+from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from scheduler import db_unavailable
 from scheduler.exceptions import ApplicationError
+from scheduler.throttles import AddressRateThrottle
 
 logger = logging.getLogger(__name__)
 
@@ -92,6 +95,18 @@ class GenericViewSet(viewsets.GenericViewSet):
     """Ids in URLs are positive integers that fit a bigint; anything else is a 404 from the router."""
 
     lookup_value_regex = r"[0-9]{1,18}"
+
+
+class TokenFreeView(APIView):
+    """An endpoint called before sign-in (register, sign-in, refresh): no token read, anyone may call it.
+
+    It opts out of the secure default visibly, and is rate-limited per client address; a subclass names
+    its ``throttle_scope``.
+    """
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes = [AddressRateThrottle]
 
 
 NAIVE_DATETIME = "Include a UTC offset, e.g. 2027-03-01T09:00:00+00:00."
