@@ -40,15 +40,7 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Gener
     serializer_class = AppointmentSerializer
     queryset = Appointment.objects.none()  # for the schema generator; requests use get_queryset
     filterset_class = AppointmentFilter
-
-    def get_permissions(self):
-        if self.action == "create":
-            return [(IsPatient | IsAdmin)()]
-        if self.action in ("complete", "no_show"):
-            return [(IsDoctor | IsAdmin)()]
-        if self.action == "reschedule":
-            return [(IsPatient | IsAdmin)()]
-        return super().get_permissions()
+    permission_classes_by_action = {"create": [IsPatient | IsAdmin]}
 
     def get_queryset(self):
         return selectors.appointments_visible_to(self.request.user)
@@ -159,7 +151,7 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Gener
         responses={200: AppointmentSerializer, 403: OpenApiResponse(description="Patients cannot complete"),
                    404: NOT_FOUND, 409: INVALID_TRANSITION},
     )  # fmt: skip
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], permission_classes=[IsDoctor | IsAdmin])
     def complete(self, request, pk=None):
         appointment = services.complete_appointment(appointment=self.get_object(), by=request.user)
         return Response(AppointmentSerializer(appointment).data)
@@ -171,7 +163,7 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Gener
         responses={200: AppointmentSerializer, 403: OpenApiResponse(description="Patients cannot"),
                    404: NOT_FOUND, 409: INVALID_TRANSITION},
     )  # fmt: skip
-    @action(detail=True, methods=["post"], url_path="no-show")
+    @action(detail=True, methods=["post"], url_path="no-show", permission_classes=[IsDoctor | IsAdmin])
     def no_show(self, request, pk=None):
         appointment = services.mark_no_show(appointment=self.get_object(), by=request.user)
         return Response(AppointmentSerializer(appointment).data)
@@ -188,7 +180,7 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Gener
             409: OpenApiResponse(description="`slot_unavailable`, `patient_conflict` or `invalid_transition`"),
         },
     )
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], permission_classes=[IsPatient | IsAdmin])
     def reschedule(self, request, pk=None):
         appointment = self.get_object()
         data = AppointmentRescheduleSerializer(data=request.data)

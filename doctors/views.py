@@ -28,11 +28,7 @@ ADMINS_ONLY = OpenApiResponse(description="Only admins may do this")
 
 class _NamedViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericViewSet):
     create_service = None
-
-    def get_permissions(self):
-        if self.action == "create":
-            return [IsAdmin()]
-        return super().get_permissions()
+    permission_classes_by_action = {"create": [IsAdmin]}
 
     def create(self, request):
         data = NameCreateSerializer(data=request.data)
@@ -103,13 +99,7 @@ class DoctorViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericVie
     serializer_class = DoctorSerializer
     filterset_class = DoctorFilter
     http_method_names = ["get", "post", "patch", "head", "options"]
-
-    def get_permissions(self):
-        if self.action == "create":
-            return [IsAdmin()]
-        if self.action == "me":
-            return [IsDoctor()]
-        return super().get_permissions()
+    permission_classes_by_action = {"create": [IsAdmin]}
 
     def get_queryset(self):
         return selectors.doctor_list()
@@ -137,7 +127,7 @@ class DoctorViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericVie
         description="The signed-in doctor's own profile.",
         responses={200: DoctorSerializer, 403: OpenApiResponse(description="Only doctors have a doctor profile")},
     )
-    @action(detail=False, methods=["get"])
+    @action(detail=False, methods=["get"], permission_classes=[IsDoctor])
     def me(self, request):
         return Response(DoctorSerializer(selectors.get_own_doctor(user=request.user)).data)
 

@@ -68,13 +68,7 @@ class PatientViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericVi
     queryset = Patient.objects.none()  # for the schema generator; requests use get_queryset
     filterset_class = PatientFilter
     http_method_names = ["get", "patch", "head", "options"]
-
-    def get_permissions(self):
-        if self.action == "list":
-            return [(IsAdmin | IsDoctor)()]
-        if self.action == "me":
-            return [IsPatient()]
-        return super().get_permissions()
+    permission_classes_by_action = {"list": [IsAdmin | IsDoctor]}
 
     def get_queryset(self):
         return selectors.patients_visible_to(self.request.user)
@@ -116,7 +110,7 @@ class PatientViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericVi
         request=PatientUpdateSerializer,
         responses={200: PatientSerializer, 403: PATIENTS_ONLY},
     )
-    @action(detail=False, methods=["get", "patch"])
+    @action(detail=False, methods=["get", "patch"], permission_classes=[IsPatient])
     def me(self, request):
         patient = selectors.get_own_patient(user=request.user)
         if request.method == "PATCH":

@@ -36,11 +36,7 @@ class MedicalRecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Gen
     queryset = MedicalRecord.objects.none()  # for the schema generator; requests use get_queryset
     filterset_class = MedicalRecordFilter
     http_method_names = ["get", "post", "patch", "head", "options"]
-
-    def get_permissions(self):
-        if self.action == "create":
-            return [IsDoctor()]
-        return super().get_permissions()
+    permission_classes_by_action = {"create": [IsDoctor]}
 
     def get_queryset(self):
         return selectors.records_visible_to(self.request.user)

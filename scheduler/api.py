@@ -92,9 +92,22 @@ class StrictSerializer(serializers.Serializer):
 
 
 class GenericViewSet(viewsets.GenericViewSet):
-    """Ids in URLs are positive integers that fit a bigint; anything else is a 404 from the router."""
+    """The project's viewset base: role checks per action, and ids that fit a bigint.
+
+    ``permission_classes_by_action`` names who may call a standard action (``list``, ``create`` ...);
+    a custom action says it in ``@action(permission_classes=...)``; any other action has
+    ``permission_classes`` (signed in, by default). Roles only: visibility is the selectors', object
+    rules the services'.
+
+    Ids in URLs are positive integers that fit a bigint; anything else is a 404 from the router.
+    """
 
     lookup_value_regex = r"[0-9]{1,18}"
+    permission_classes_by_action: dict = {}
+
+    def get_permissions(self):
+        classes = self.permission_classes_by_action.get(self.action, self.permission_classes)
+        return [permission() for permission in classes]
 
 
 class TokenFreeView(APIView):
