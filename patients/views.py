@@ -14,7 +14,6 @@ from patients.serializers import (
     PatientUpdateSerializer,
 )
 from scheduler.api import GenericViewSet, TokenFreeView
-from scheduler.exceptions import PermissionDenied
 from scheduler.net import client_ip
 
 NOT_FOUND = OpenApiResponse(description="No such patient, or not visible to you")
@@ -92,10 +91,7 @@ class PatientViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericVi
         return Response(self.get_serializer(patient).data)
 
     def partial_update(self, request, pk=None):
-        patient = self.get_object()
-        if not (request.user.is_admin or patient.user_id == request.user.pk):
-            raise PermissionDenied("Only the patient or an admin can change this profile.")
-        return self._update(request, patient)
+        return self._update(request, self.get_object())
 
     @extend_schema(
         methods=["GET"],
@@ -122,5 +118,5 @@ class PatientViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericVi
     def _update(request, patient):
         data = PatientUpdateSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        patient = services.update_patient(patient=patient, **data.validated_data)
+        patient = services.update_patient(patient=patient, by=request.user, **data.validated_data)
         return Response(PatientSerializer(patient).data)
