@@ -71,8 +71,9 @@ class PatientAdmin(admin.ModelAdmin):
         if request.method == "GET":  # the change page shows the insurance details: audited like the API
             patient = self.get_object(request, object_id)
             if patient is not None:
-                services.log_profile_access(user=request.user, patients=[patient],
-                                            action=PatientAccessLog.Action.READ, ip=client_ip(request))  # fmt: skip
+                services.log_profile_access(
+                    user=request.user, patients=[patient], action=PatientAccessLog.Action.READ, ip=client_ip(request)
+                )
         return super().change_view(request, object_id, form_url, extra_context)
 
 
