@@ -22,12 +22,11 @@ from rest_framework_simplejwt.utils import get_md5_hash_password
 from accounts import devices
 from accounts.models import User, normalize_email, validate_email_characters
 from accounts.signals import user_deactivated
-from scheduler.exceptions import AuthenticationFailed, TooManyRequests
+from scheduler.exceptions import AuthenticationFailed, TokenNotValid, TooManyRequests
 from scheduler.net import client_ip
 
 INVALID_CREDENTIALS = "No active account found with the given credentials."
 EMAIL_TAKEN = "An account with this email already exists."
-INVALID_TOKEN = "Token is invalid, expired or revoked."
 # What a sign-in with an impossible email (a NUL byte, longer than 254 characters once normalised) is
 # counted as: no account has it, and it fits axes' ``AccessAttempt.username`` (255) and PostgreSQL.
 MALFORMED_USERNAME = "(malformed)"
@@ -163,7 +162,7 @@ def _decode_refresh(raw: str) -> RefreshToken:
     try:
         return RefreshToken(raw)  # type: ignore[arg-type]  # simplejwt annotates the encoded token as a Token
     except TokenError as exc:
-        raise AuthenticationFailed(INVALID_TOKEN, code="token_not_valid") from exc
+        raise TokenNotValid() from exc
 
 
 @transaction.atomic
@@ -182,10 +181,10 @@ def rotate_refresh_token(*, raw: str) -> TokenPair:
         .first()
     )
     if outstanding is None or BlacklistedToken.objects.filter(token=outstanding).exists():
-        raise AuthenticationFailed(INVALID_TOKEN, code="token_not_valid")
+        raise TokenNotValid()
     user = User.objects.filter(pk=token.get(api_settings.USER_ID_CLAIM)).first()
     if user is None or not user.is_active or not _password_claim_matches(token, user):
-        raise AuthenticationFailed(INVALID_TOKEN, code="token_not_valid")
+        raise TokenNotValid()
     BlacklistedToken.objects.create(token=outstanding)
     return issue_tokens(user=user)
 
@@ -201,7 +200,7 @@ def logout(*, user: User, raw_refresh: str) -> None:
     """Blacklist one of the caller's refresh tokens."""
     token = _decode_refresh(raw_refresh)
     if str(token.get(api_settings.USER_ID_CLAIM)) != str(user.pk):
-        raise AuthenticationFailed(INVALID_TOKEN, code="token_not_valid")
+        raise TokenNotValid()
     outstanding = OutstandingToken.objects.filter(jti=token[api_settings.JTI_CLAIM]).first()
     if outstanding is not None:
         BlacklistedToken.objects.get_or_create(token=outstanding)

@@ -97,9 +97,18 @@ PROFILE_FIELDS = {"phone", "bio", "availability_status", "specialization", "depa
 ADMIN_ONLY_FIELDS = {"specialization", "department"}
 
 
+def _check_doctor_or_admin(*, doctor_user_id: int, by: User, refusal: str) -> None:
+    """The object rule of a doctor's profile, hours and slots: that doctor or an admin changes them."""
+    if not (by.is_admin or doctor_user_id == by.pk):
+        raise PermissionDenied(refusal)
+
+
 @transaction.atomic
 def update_doctor(*, doctor: Doctor, by: User, **changes: object) -> Doctor:
-    """Change a doctor's profile. Only an admin changes specialization and department."""
+    """Change a doctor's profile (the doctor or an admin). Only an admin changes specialization and department."""
+    _check_doctor_or_admin(
+        doctor_user_id=doctor.user_id, by=by, refusal="Only the doctor or an admin can change this profile."
+    )
     unknown = set(changes) - USER_FIELDS - PROFILE_FIELDS
     if unknown:
         raise ValidationError({name: ["This field cannot be changed."] for name in sorted(unknown)})
@@ -180,6 +189,7 @@ def _periods(
 def publish_availability(
     *,
     doctor: Doctor,
+    by: User,
     start: datetime.datetime,
     end: datetime.datetime,
     repeat_weekly_until: datetime.date | None = None,
@@ -189,8 +199,12 @@ def publish_availability(
 
     Any overlap with an existing slot of the doctor raises ``SlotOverlap`` listing the conflicts. The
     doctor row is locked so that concurrent requests for one doctor queue up; the exclusion constraint
-    is the final guard and its violation is translated into the same error.
+    is the final guard and its violation is translated into the same error. Only the doctor or an admin
+    publishes the doctor's hours.
     """
+    _check_doctor_or_admin(
+        doctor_user_id=doctor.user_id, by=by, refusal="Only this doctor or an admin can publish their working hours."
+    )
     _check_period(start, end)
     periods = _periods(start, end, repeat_weekly_until, time_zone)
     pairs: list[Period] = []
@@ -238,8 +252,9 @@ def delete_slot(*, slot_id: int, by: User) -> None:
     slot = Slot.objects.select_for_update(no_key=True, of=("self",)).select_related("doctor").filter(pk=slot_id).first()
     if slot is None:
         raise NotFound("Slot not found.")
-    if not (by.is_admin or slot.doctor.user_id == by.pk):
-        raise PermissionDenied("Only the slot's doctor or an admin can delete it.")
+    _check_doctor_or_admin(
+        doctor_user_id=slot.doctor.user_id, by=by, refusal="Only the slot's doctor or an admin can delete it."
+    )
     if slot.status != SlotStatus.FREE:
         raise SlotUnavailable("This slot is booked; cancel its appointment first.")
     slot.delete()

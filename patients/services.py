@@ -11,6 +11,7 @@ from accounts.models import Role, User
 from accounts.services import create_account
 from patients.models import Patient, PatientAccessLog
 from scheduler.audit import append_reads
+from scheduler.exceptions import PermissionDenied
 
 
 def _check_date_of_birth(date_of_birth: datetime.date) -> None:
@@ -88,8 +89,10 @@ PROFILE_FIELDS = {"phone", "date_of_birth", "insurance_name", "insurance_number"
 
 
 @transaction.atomic
-def update_patient(*, patient: Patient, **changes: object) -> Patient:
-    """Change a patient's name, contact or insurance details."""
+def update_patient(*, patient: Patient, by: User, **changes: object) -> Patient:
+    """Change a patient's name, contact or insurance details: only the patient or an admin may."""
+    if not (by.is_admin or patient.user_id == by.pk):
+        raise PermissionDenied("Only the patient or an admin can change this profile.")
     unknown = set(changes) - USER_FIELDS - PROFILE_FIELDS
     if unknown:
         raise ValidationError({name: ["This field cannot be changed."] for name in sorted(unknown)})

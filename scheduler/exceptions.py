@@ -77,6 +77,13 @@ class AuthenticationFailed(ApplicationError):
     default_detail = "Incorrect authentication credentials."
 
 
+class TokenNotValid(AuthenticationFailed):
+    """A refresh token that is malformed, expired, revoked, or not the caller's."""
+
+    default_code = "token_not_valid"
+    default_detail = "Token is invalid, expired or revoked."
+
+
 class TooManyRequests(ApplicationError):
     status_code = 429
     default_code = "too_many_attempts"
