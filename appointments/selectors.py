@@ -3,7 +3,7 @@
 from django.db.models import QuerySet
 
 from accounts.models import User
-from appointments.models import Appointment
+from appointments.models import POLICY_PK, Appointment, BookingPolicy
 from scheduler.exceptions import NotFound
 
 
@@ -24,3 +24,8 @@ def get_appointment_for(*, user: User, appointment_id: int) -> Appointment:
     if appointment is None:
         raise NotFound("Appointment not found.")
     return appointment
+
+
+def get_booking_policy() -> BookingPolicy:
+    """The clinic's booking policy, in one query: its row, or the defaults while no admin has changed it."""
+    return BookingPolicy.objects.filter(pk=POLICY_PK).first() or BookingPolicy()

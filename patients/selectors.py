@@ -13,12 +13,10 @@ def patients_visible_to(user: User) -> QuerySet[Patient]:
     if user.is_admin:
         return patients
     if user.is_doctor:
-        from appointments.models import Appointment, AppointmentStatus
+        from appointments.models import NOT_A_VISIT, Appointment
 
-        # Cancelled bookings do not count: a doctor sees the patients they see or have seen.
-        treats = Appointment.objects.filter(patient=OuterRef("pk"), doctor__user=user).exclude(
-            status=AppointmentStatus.CANCELLED
-        )
+        # Holds and cancelled bookings do not count: a doctor sees the patients they see or have seen.
+        treats = Appointment.objects.filter(patient=OuterRef("pk"), doctor__user=user).exclude(status__in=NOT_A_VISIT)
         return patients.filter(Exists(treats))
     if user.is_patient:
         return patients.filter(user=user)

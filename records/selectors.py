@@ -3,7 +3,7 @@
 from django.db.models import Exists, OuterRef, QuerySet
 
 from accounts.models import User
-from appointments.models import Appointment, AppointmentStatus
+from appointments.models import NOT_A_VISIT, Appointment
 from records.models import MedicalRecord, MedicalRecordVersion, RecordAccessLog
 from scheduler.exceptions import NotFound
 
@@ -17,7 +17,7 @@ def records_visible_to(user: User) -> QuerySet[MedicalRecord]:
         return records.filter(patient__user=user)
     if user.is_doctor:
         treats = Appointment.objects.filter(patient=OuterRef("patient"), doctor__user=user).exclude(
-            status=AppointmentStatus.CANCELLED
+            status__in=NOT_A_VISIT
         )
         return records.filter(Exists(treats))
     return records.none()
