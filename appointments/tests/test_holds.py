@@ -213,3 +213,12 @@ def test_the_database_refuses_a_record_for_a_hold(patient):
             "VALUES (%s, %s, %s, %s, '', '', '', 1, now(), now())",
             [appointment.pk, appointment.patient_id, appointment.doctor_id, appointment.doctor.user_id],
         )
+
+
+def test_a_hold_does_not_let_the_doctor_see_the_patient(patient):
+    from patients.selectors import patients_visible_to
+
+    appointment = hold(patient, SlotFactory())
+    assert not patients_visible_to(appointment.doctor.user).exists()
+    services.confirm_appointment(appointment=appointment, by=patient.user)
+    assert list(patients_visible_to(appointment.doctor.user)) == [patient]
