@@ -445,14 +445,19 @@ def reschedule_appointment(*, appointment: Appointment, new_slot_id: int, by: Us
     return appointment
 
 
-def _expire_batch(batch_size: int, now: datetime.datetime) -> int:
-    """End up to ``batch_size`` expired holds in one transaction, in the standard lock order; rows another
-    transaction holds are skipped (SKIP LOCKED): that one, or the next run, ends them."""
-    candidates = list(
+def _expired_hold_candidates(batch_size: int, now: datetime.datetime) -> list[tuple[int, int, int]]:
+    """(appointment, patient, slot) of the oldest expired holds, read without locks: possibly stale."""
+    return list(
         Appointment.objects.filter(status=AppointmentStatus.PENDING, hold_expires_at__lte=now)
         .order_by("hold_expires_at", "pk")
         .values_list("pk", "patient_id", "slot_id")[:batch_size]
     )
+
+
+def _expire_batch(batch_size: int, now: datetime.datetime) -> int:
+    """End up to ``batch_size`` expired holds in one transaction, in the standard lock order; rows another
+    transaction holds are skipped (SKIP LOCKED): that one, or the next run, ends them."""
+    candidates = _expired_hold_candidates(batch_size, now)
     if not candidates:
         return 0
     patients = set(

@@ -222,3 +222,15 @@ def test_a_hold_does_not_let_the_doctor_see_the_patient(patient):
     assert not patients_visible_to(appointment.doctor.user).exists()
     services.confirm_appointment(appointment=appointment, by=patient.user)
     assert list(patients_visible_to(appointment.doctor.user)) == [patient]
+
+
+def test_the_sweep_leaves_a_hold_confirmed_since_it_was_listed(patient, monkeypatch):
+    """The sweep lists expired holds without locks; one confirmed before the sweep locks it stays booked."""
+    appointment = hold(patient, SlotFactory())
+    listed = [(appointment.pk, appointment.patient_id, appointment.slot_id)]
+    services.confirm_appointment(appointment=appointment, by=patient.user)
+    monkeypatch.setattr(services, "_expired_hold_candidates", lambda batch_size, now: listed)
+    with time_machine.travel(appointment.hold_expires_at, tick=False):
+        assert services._expire_batch(10, timezone.now()) == 0
+    assert (status_of(appointment), status_of(appointment.slot)) == ("scheduled", "booked")
+    assert actions(appointment) == ["held", "confirmed"]
