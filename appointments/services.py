@@ -13,6 +13,7 @@ locks. Each command takes ``timezone.now()`` once and decides everything with it
 
 import datetime
 import logging
+from collections.abc import Set as AbstractSet
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -355,7 +356,9 @@ def _lock_as_doctor_or_admin(appointment: Appointment, by: User) -> Appointment:
     return appointment
 
 
-def _finish(appointment: Appointment, by: User, status: str, action: str, *, allowed_from: set[str]) -> Appointment:
+def _finish(
+    appointment: Appointment, by: User, status: str, action: str, *, allowed_from: AbstractSet[str]
+) -> Appointment:
     appointment = _lock_as_doctor_or_admin(appointment, by)
     if appointment.status not in allowed_from:
         raise InvalidTransition(f"A {appointment.status} appointment cannot become {status}.")
