@@ -3,7 +3,7 @@
 from django.db.models import Exists, OuterRef, QuerySet
 
 from accounts.models import User
-from appointments.models import Appointment, AppointmentStatus
+from appointments.models import NOT_A_VISIT, POLICY_PK, Appointment, BookingPolicy
 from scheduler.exceptions import NotFound
 
 
@@ -31,8 +31,11 @@ def treats(user: User, patient: OuterRef) -> Exists:
 
     The one "treats" rule: it decides which patients (``patients.selectors``, installed by
     ``AppointmentsConfig.ready``) and which medical records (``records.selectors``) a doctor sees. Cancelled
-    bookings do not count: a doctor sees the patients they see or have seen.
+    bookings and holds do not count: a doctor sees the patients they see or have seen.
     """
-    return Exists(
-        Appointment.objects.filter(patient=patient, doctor__user=user).exclude(status=AppointmentStatus.CANCELLED)
-    )
+    return Exists(Appointment.objects.filter(patient=patient, doctor__user=user).exclude(status__in=NOT_A_VISIT))
+
+
+def get_booking_policy() -> BookingPolicy:
+    """The clinic's booking policy, in one query: its row, or the defaults while no admin has changed it."""
+    return BookingPolicy.objects.filter(pk=POLICY_PK).first() or BookingPolicy()

@@ -68,6 +68,7 @@ class Doctor(TimeStampedModel):
 
 class SlotStatus(models.TextChoices):
     FREE = "free", "Free"
+    HELD = "held", "Held"  # a pending appointment keeps it while its patient confirms
     BOOKED = "booked", "Booked"
 
 

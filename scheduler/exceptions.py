@@ -71,6 +71,16 @@ class InvalidTransition(Conflict):
     default_detail = "This change of status is not allowed."
 
 
+class HoldExpired(Conflict):
+    default_code = "hold_expired"
+    default_detail = "The hold ran out before it was confirmed; hold the slot again if it is still free."
+
+
+class PolicyViolation(Conflict):
+    default_code = "policy_violation"
+    default_detail = "The clinic's booking policy does not allow this."
+
+
 class AuthenticationFailed(ApplicationError):
     status_code = 401
     default_code = "authentication_failed"

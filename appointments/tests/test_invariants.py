@@ -4,12 +4,12 @@ import pytest
 
 from accounts.models import User
 from appointments.invariants import invariant_violations
-from appointments.models import LIVE_STATUSES
+from appointments.models import LIVE_STATUSES, AppointmentStatus
 from appointments.tests.factories import AppointmentFactory
 from doctors.models import Slot, SlotStatus
 from doctors.tests.factories import SlotFactory
 
-pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
+pytestmark = pytest.mark.django_db
 
 
 @pytest.mark.parametrize("status", LIVE_STATUSES)
@@ -27,5 +27,6 @@ def test_a_free_future_slot_of_an_inactive_doctor_is_found():
 
 def test_a_consistent_database_has_no_violations():
     AppointmentFactory()
+    AppointmentFactory(status=AppointmentStatus.PENDING)
     SlotFactory()
     assert set(invariant_violations().values()) == {0}
