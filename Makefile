@@ -33,6 +33,8 @@ test: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-logo
+	$(BIN)/mypy
 
 ## serve: production-like: gunicorn, debug off, static files collected
 serve: install

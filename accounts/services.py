@@ -11,6 +11,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
+from django.http import HttpRequest
 from django.utils import timezone
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings
@@ -20,12 +21,12 @@ from rest_framework_simplejwt.utils import get_md5_hash_password
 
 from accounts import devices
 from accounts.models import User, normalize_email, validate_email_characters
-from scheduler.exceptions import AuthenticationFailed, TooManyRequests
+from accounts.signals import user_deactivated
+from scheduler.exceptions import AuthenticationFailed, TokenNotValid, TooManyRequests
 from scheduler.net import client_ip
 
 INVALID_CREDENTIALS = "No active account found with the given credentials."
 EMAIL_TAKEN = "An account with this email already exists."
-INVALID_TOKEN = "Token is invalid, expired or revoked."
 # What a sign-in with an impossible email (a NUL byte, longer than 254 characters once normalised) is
 # counted as: no account has it, and it fits axes' ``AccessAttempt.username`` (255) and PostgreSQL.
 MALFORMED_USERNAME = "(malformed)"
@@ -75,7 +76,7 @@ def issue_tokens(*, user: User) -> TokenPair:
     return TokenPair(access=str(refresh.access_token), refresh=str(refresh))
 
 
-def login(*, request, email: str, password: str) -> TokenPair:
+def login(*, request: HttpRequest, email: str, password: str) -> TokenPair:
     """Check email and password; the same error whether or not the email exists.
 
     The view gives the client a device cookie afterwards (``accounts.devices.remember``).
@@ -91,14 +92,14 @@ def login(*, request, email: str, password: str) -> TokenPair:
     return issue_tokens(user=user)
 
 
-def _locked_out(request) -> TooManyRequests:
+def _locked_out(request: HttpRequest) -> TooManyRequests:
     return TooManyRequests(
         "Too many failed sign-in attempts; try again later.",
         retry_after=int(get_cool_off(request).total_seconds()),
     )
 
 
-def refuse_if_under_attack(*, request, email: str) -> None:
+def refuse_if_under_attack(*, request: HttpRequest, email: str) -> None:
     """429 for an untrusted client when the account's failures from all addresses reach the limit.
 
     django-axes locks the pair (account, address) after ``AXES_FAILURE_LIMIT`` failures. An attacker
@@ -117,13 +118,13 @@ def refuse_if_under_attack(*, request, email: str) -> None:
         raise _locked_out(request)
 
 
-def raise_if_locked_out(request) -> None:
+def raise_if_locked_out(request: HttpRequest) -> None:
     """After ``authenticate()``: 429 if axes refused the attempt or this failure reached the limit."""
     if getattr(request, "axes_locked_out", False):
         raise _locked_out(request)
 
 
-def forget_failures(*, request, email: str) -> None:
+def forget_failures(*, request: HttpRequest, email: str) -> None:
     """A success clears this address's failures for the account.
 
     Axes does that on Django's ``user_logged_in`` signal only with ``AXES_RESET_ON_SUCCESS``, and token
@@ -133,7 +134,7 @@ def forget_failures(*, request, email: str) -> None:
     AccessAttempt.objects.filter(username=username, ip_address=client_ip(request)).delete()
 
 
-def login_username(request, credentials: dict | None) -> str:
+def login_username(request: HttpRequest | None, credentials: dict[str, str] | None) -> str:
     """The account axes counts failures for: the normalised email, so case does not dodge the limit.
 
     Runs before any form or serializer has validated the input, so an email that no account can have
@@ -145,7 +146,13 @@ def login_username(request, credentials: dict | None) -> str:
     return username
 
 
-def login_client_str(username, ip_address, user_agent, path_info, request) -> str:
+def login_client_str(
+    username: str | None,
+    ip_address: str | None,
+    user_agent: str | None,
+    path_info: str | None,
+    request: HttpRequest | None,
+) -> str:
     """How axes names a client in its logs: a short hash instead of the email address."""
     digest = hashlib.sha256(f"{settings.SECRET_KEY}:{username}".encode()).hexdigest()[:12] if username else "-"
     return f"account={digest} ip={ip_address} path={path_info}"
@@ -153,9 +160,9 @@ def login_client_str(username, ip_address, user_agent, path_info, request) -> st
 
 def _decode_refresh(raw: str) -> RefreshToken:
     try:
-        return RefreshToken(raw)
+        return RefreshToken(raw)  # type: ignore[arg-type]  # simplejwt annotates the encoded token as a Token
     except TokenError as exc:
-        raise AuthenticationFailed(INVALID_TOKEN, code="token_not_valid") from exc
+        raise TokenNotValid() from exc
 
 
 @transaction.atomic
@@ -174,10 +181,10 @@ def rotate_refresh_token(*, raw: str) -> TokenPair:
         .first()
     )
     if outstanding is None or BlacklistedToken.objects.filter(token=outstanding).exists():
-        raise AuthenticationFailed(INVALID_TOKEN, code="token_not_valid")
+        raise TokenNotValid()
     user = User.objects.filter(pk=token.get(api_settings.USER_ID_CLAIM)).first()
     if user is None or not user.is_active or not _password_claim_matches(token, user):
-        raise AuthenticationFailed(INVALID_TOKEN, code="token_not_valid")
+        raise TokenNotValid()
     BlacklistedToken.objects.create(token=outstanding)
     return issue_tokens(user=user)
 
@@ -185,7 +192,7 @@ def rotate_refresh_token(*, raw: str) -> TokenPair:
 def _password_claim_matches(token: RefreshToken, user: User) -> bool:
     if not api_settings.CHECK_REVOKE_TOKEN:
         return True
-    return token.get(api_settings.REVOKE_TOKEN_CLAIM) == get_md5_hash_password(user.password)
+    return bool(token.get(api_settings.REVOKE_TOKEN_CLAIM) == get_md5_hash_password(user.password))
 
 
 @transaction.atomic
@@ -193,7 +200,7 @@ def logout(*, user: User, raw_refresh: str) -> None:
     """Blacklist one of the caller's refresh tokens."""
     token = _decode_refresh(raw_refresh)
     if str(token.get(api_settings.USER_ID_CLAIM)) != str(user.pk):
-        raise AuthenticationFailed(INVALID_TOKEN, code="token_not_valid")
+        raise TokenNotValid()
     outstanding = OutstandingToken.objects.filter(jti=token[api_settings.JTI_CLAIM]).first()
     if outstanding is not None:
         BlacklistedToken.objects.get_or_create(token=outstanding)
@@ -206,7 +213,9 @@ def revoke_refresh_tokens(*, user: User) -> int:
     return len(created)
 
 
-def change_password(*, user: User, new_password: str, old_password: str | None = None, request=None) -> User:
+def change_password(
+    *, user: User, new_password: str, old_password: str | None = None, request: HttpRequest | None = None
+) -> User:
     """Set a new password (validated) and revoke every refresh token issued before it.
 
     Access tokens issued before stop working too: they carry a hash of the old password hash. The
@@ -225,7 +234,7 @@ def change_password(*, user: User, new_password: str, old_password: str | None =
     return user
 
 
-def _confirm_password(request, user: User, password: str) -> bool:
+def _confirm_password(request: HttpRequest | None, user: User, password: str) -> bool:
     """Check the current password through authenticate(), so that guesses count towards the lockout."""
     if request is None:
         return user.check_password(password)
@@ -238,15 +247,12 @@ def _confirm_password(request, user: User, password: str) -> bool:
 def deactivate_user(*, user: User) -> User:
     """Block a user at once: no sign-in, no refresh, and their access tokens stop on the next request.
 
-    A doctor's free future slots are withdrawn in the same transaction, so search stops offering them;
-    booking also refuses any slot of an inactive doctor (appointments.services).
+    Then ``user_deactivated`` is sent in the same transaction: the doctors app withdraws a doctor's free
+    future slots, so search stops offering them; booking also refuses any slot of an inactive doctor
+    (appointments.services).
     """
-    from doctors.models import Doctor  # the doctors app imports this one
-    from doctors.services import withdraw_free_slots
-
     user.is_active = False
     user.save(update_fields=["is_active"])
     revoke_refresh_tokens(user=user)
-    for doctor in Doctor.objects.filter(user=user):
-        withdraw_free_slots(doctor=doctor)
+    user_deactivated.send(sender=User, user=user)
     return user

@@ -1,8 +1,14 @@
-"""Refresh tokens are never stored: the blacklist only needs their ``jti``."""
+"""Signals accounts sends, and its own receivers (refresh tokens are never stored: the blacklist needs only the jti)."""
 
 from django.db.models.signals import pre_save
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
+
+# Sent by ``accounts.services.deactivate_user`` inside its transaction, after the account is blocked and
+# its refresh tokens revoked, with ``user=``. Receivers run in that transaction (an exception rolls the
+# deactivation back) and take their locks after the user's row. Apps above accounts react to a user
+# leaving here (doctors withdraws their free slots), so accounts never imports them.
+user_deactivated = Signal()
 
 
 @receiver(pre_save, sender=OutstandingToken, dispatch_uid="accounts.blank_outstanding_token")

@@ -1,24 +1,19 @@
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.parsers import FormParser
-from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts import devices, services
+from accounts import apidocs, devices, services
 from accounts.serializers import (
     LoginSerializer,
     MeSerializer,
-    OAuth2ErrorSerializer,
     OAuth2TokenRequestSerializer,
-    OAuth2TokenSerializer,
     PasswordChangeSerializer,
     RefreshSerializer,
-    TokenPairSerializer,
 )
+from scheduler.api import TokenFreeView
 from scheduler.exceptions import AuthenticationFailed
 from scheduler.parsers import JSONParser
-from scheduler.throttles import AddressRateThrottle
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
@@ -27,42 +22,12 @@ def _pair_response(pair: services.TokenPair) -> Response:
     return Response({"access": pair.access, "refresh": pair.refresh}, headers=NO_STORE)
 
 
-@extend_schema(tags=["auth"])
-class TokenObtainView(APIView):
+@apidocs.SIGN_IN
+class TokenObtainView(TokenFreeView):
     """Exchange email and password for an access and a refresh token."""
 
-    authentication_classes: list = []
-    permission_classes = [AllowAny]
-    throttle_classes = [AddressRateThrottle]
     throttle_scope = "login"
 
-    @extend_schema(
-        summary="Sign in",
-        operation_id="auth_token_obtain",
-        request=LoginSerializer,
-        examples=[
-            OpenApiExample(
-                "Credentials", request_only=True, value={"email": "patient@demo.clinic", "password": "your password"}
-            ),
-            OpenApiExample(
-                "Wrong password",
-                status_codes=["401"],
-                response_only=True,
-                value={"detail": "No active account found with the given credentials.", "code": "invalid_credentials"},
-            ),
-            OpenApiExample(
-                "Locked out",
-                status_codes=["429"],
-                response_only=True,
-                value={"detail": "Too many failed sign-in attempts; try again later.", "code": "too_many_attempts"},
-            ),
-        ],  # fmt: skip
-        responses={
-            200: TokenPairSerializer,
-            400: OpenApiResponse(description="Malformed body"),
-            401: OpenApiResponse(description="Wrong email or password"),
-        },
-    )
     def post(self, request):
         data = LoginSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -72,35 +37,22 @@ class TokenObtainView(APIView):
         return response
 
 
-@extend_schema(tags=["auth"])
-class TokenRefreshView(APIView):
+@apidocs.REFRESH
+class TokenRefreshView(TokenFreeView):
     """Exchange a refresh token for a new pair; the old refresh token stops working."""
 
-    authentication_classes: list = []
-    permission_classes = [AllowAny]
-    throttle_classes = [AddressRateThrottle]
     throttle_scope = "token_refresh"
 
-    @extend_schema(
-        summary="Refresh tokens (rotating)",
-        request=RefreshSerializer,
-        responses={200: TokenPairSerializer, 401: OpenApiResponse(description="Invalid, expired or used token")},
-    )
     def post(self, request):
         data = RefreshSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         return _pair_response(services.rotate_refresh_token(raw=data.validated_data["refresh"]))
 
 
-@extend_schema(tags=["auth"])
+@apidocs.SIGN_OUT
 class LogoutView(APIView):
     """Revoke a refresh token of the caller."""
 
-    @extend_schema(
-        summary="Sign out",
-        request=RefreshSerializer,
-        responses={204: None, 401: OpenApiResponse(description="Not signed in, or not a valid token of yours")},
-    )
     def post(self, request):
         data = RefreshSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -108,39 +60,28 @@ class LogoutView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-@extend_schema(tags=["auth"])
-class OAuth2TokenView(APIView):
+class OAuth2Error(Exception):
+    """An RFC 6749 §5.2 error: answered 400 with an ``error`` code and a description."""
+
+    def __init__(self, error: str, description: str):
+        super().__init__(description)
+        self.error, self.description = error, description
+
+
+@apidocs.OAUTH2_TOKEN
+class OAuth2TokenView(TokenFreeView):
     """OAuth2 token endpoint (RFC 6749): the password grant with the email as ``username``, and refresh."""
 
-    authentication_classes: list = []
-    permission_classes = [AllowAny]
     parser_classes = [FormParser, JSONParser]  # RFC 6749 uses form encoding; JSON for convenience
-    throttle_classes = [AddressRateThrottle]
     throttle_scope = "login"
 
-    @extend_schema(
-        summary="OAuth2 token (password grant)",
-        request={"application/x-www-form-urlencoded": OAuth2TokenRequestSerializer},
-        responses={200: OAuth2TokenSerializer, 400: OAuth2ErrorSerializer},
-    )
     def post(self, request):
-        data = OAuth2TokenRequestSerializer(data=request.data)
-        if not data.is_valid():
-            bad_grant = "grant_type" in data.errors and request.data.get("grant_type")
-            described = "; ".join(f"{field}: {' '.join(map(str, errors))}" for field, errors in data.errors.items())
-            return self._error("unsupported_grant_type" if bad_grant else "invalid_request", described)
-        params = data.validated_data
         try:
-            if params["grant_type"] == "password":
-                if not params.get("username") or "password" not in params:
-                    return self._error("invalid_request", "username and password are required.")
-                pair = services.login(request=request, email=params["username"], password=params["password"])
-            else:
-                if not params.get("refresh_token"):
-                    return self._error("invalid_request", "refresh_token is required.")
-                pair = services.rotate_refresh_token(raw=params["refresh_token"])
-        except AuthenticationFailed as exc:
-            return self._error("invalid_grant", exc.detail)
+            params = self._params(request)
+            pair = self._grant(request, params)
+        except OAuth2Error as exc:
+            body = {"error": exc.error, "error_description": exc.description}
+            return Response(body, status=status.HTTP_400_BAD_REQUEST, headers=NO_STORE)
         body = {
             "access_token": pair.access,
             "token_type": "Bearer",
@@ -153,35 +94,40 @@ class OAuth2TokenView(APIView):
         return response
 
     @staticmethod
-    def _error(error: str, description: str) -> Response:
-        # RFC 6749 §5.2: errors are 400 with an ``error`` code.
-        return Response({"error": error, "error_description": description}, status=400, headers=NO_STORE)
+    def _params(request) -> dict:
+        data = OAuth2TokenRequestSerializer(data=request.data)
+        if data.is_valid():
+            return data.validated_data
+        bad_grant = "grant_type" in data.errors and request.data.get("grant_type")
+        described = "; ".join(f"{field}: {' '.join(map(str, errors))}" for field, errors in data.errors.items())
+        raise OAuth2Error("unsupported_grant_type" if bad_grant else "invalid_request", described)
+
+    @staticmethod
+    def _grant(request, params: dict) -> services.TokenPair:
+        try:
+            if params["grant_type"] == "password":
+                if not params.get("username") or "password" not in params:
+                    raise OAuth2Error("invalid_request", "username and password are required.")
+                return services.login(request=request, email=params["username"], password=params["password"])
+            if not params.get("refresh_token"):
+                raise OAuth2Error("invalid_request", "refresh_token is required.")
+            return services.rotate_refresh_token(raw=params["refresh_token"])
+        except AuthenticationFailed as exc:
+            raise OAuth2Error("invalid_grant", exc.detail) from exc
 
 
-@extend_schema(tags=["auth"])
+@apidocs.ME
 class MeView(APIView):
     """The signed-in user, with the id of their patient or doctor profile."""
 
-    @extend_schema(summary="Current user", responses={200: MeSerializer})
     def get(self, request):
         return Response(MeSerializer(request.user).data)
 
 
-@extend_schema(tags=["auth"])
+@apidocs.PASSWORD_CHANGE
 class PasswordChangeView(APIView):
     """Change the caller's password; every token issued before stops working."""
 
-    @extend_schema(
-        summary="Change my password",
-        operation_id="auth_password_change",
-        description="Answers a fresh token pair: all earlier access and refresh tokens are revoked.",
-        request=PasswordChangeSerializer,
-        responses={
-            200: TokenPairSerializer,
-            400: OpenApiResponse(description="Wrong current or weak new password"),
-            429: OpenApiResponse(description="Too many wrong current passwords"),
-        },
-    )
     def post(self, request):
         data = PasswordChangeSerializer(data=request.data)
         data.is_valid(raise_exception=True)

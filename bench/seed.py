@@ -32,8 +32,10 @@ WORST_CASE = "Bench Worst Case"
 
 def seeded(doctors: int) -> bool:
     with connection.cursor() as cur:
-        cur.execute("SELECT count(*) FROM doctors_doctor d JOIN accounts_user u ON u.id = d.user_id "
-                    "WHERE u.email LIKE 'bench-doctor-%%'")  # fmt: skip
+        cur.execute(
+            "SELECT count(*) FROM doctors_doctor d JOIN accounts_user u ON u.id = d.user_id "
+            "WHERE u.email LIKE 'bench-doctor-%%'"
+        )
         return cur.fetchone()[0] >= doctors
 
 
@@ -135,8 +137,10 @@ def main() -> None:
     began = time.monotonic()
     seed(args.doctors, args.patients)
     with connection.cursor() as cur:
-        cur.execute("SELECT (SELECT count(*) FROM doctors_doctor), (SELECT count(*) FROM doctors_slot), "
-                    "(SELECT count(*) FROM patients_patient)")  # fmt: skip
+        cur.execute(
+            "SELECT (SELECT count(*) FROM doctors_doctor), (SELECT count(*) FROM doctors_slot), "
+            "(SELECT count(*) FROM patients_patient)"
+        )
         doctors, slots, patients = cur.fetchone()
     print(f"Seeded {doctors} doctors, {slots} slots, {patients} patients in {time.monotonic() - began:.1f} s.")
 

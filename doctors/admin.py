@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied as AdminPermissionDenied
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -7,7 +8,7 @@ from django.utils.html import format_html, format_html_join
 from accounts.models import Role
 from doctors import services
 from doctors.models import Department, Doctor, Slot, SlotStatus, Specialization
-from scheduler.exceptions import ApplicationError
+from scheduler.exceptions import ApplicationError, PermissionDenied
 
 UPCOMING_SHOWN = 20
 
@@ -87,7 +88,10 @@ class DoctorAdmin(admin.ModelAdmin):
         if change:
             changes = {name: form.cleaned_data[name] for name in form.changed_data if name in services.PROFILE_FIELDS}
             if changes:
-                services.update_doctor(doctor=obj, by=request.user, **changes)
+                try:
+                    services.update_doctor(doctor=obj, by=request.user, **changes)
+                except PermissionDenied as exc:  # the service's object rule: a 403 here as in the API
+                    raise AdminPermissionDenied(exc.detail) from exc
                 obj.refresh_from_db()
             return
         data = {name: value for name, value in form.cleaned_data.items() if name in {"user", *services.PROFILE_FIELDS}}

@@ -1,11 +1,11 @@
 from django.conf import settings
-from django.contrib.postgres.fields import DateTimeRangeField, RangeOperators
+from django.contrib.postgres.fields import RangeOperators
 from django.db import models
 from django.db.models.functions import Lower
 from phonenumber_field.modelfields import PhoneNumberField
 
 from accounts.models import Role
-from scheduler.constraints import PostgresExclusionConstraint
+from scheduler.constraints import PostgresExclusionConstraint, TsTzRange  # migrations name doctors.models.TsTzRange
 from scheduler.models import TimeStampedModel
 
 
@@ -68,12 +68,8 @@ class Doctor(TimeStampedModel):
 
 class SlotStatus(models.TextChoices):
     FREE = "free", "Free"
+    HELD = "held", "Held"  # a pending appointment keeps it while its patient confirms
     BOOKED = "booked", "Booked"
-
-
-class TsTzRange(models.Func):
-    function = "TSTZRANGE"
-    output_field = DateTimeRangeField()
 
 
 # What a slot search returns besides the index keys, so that searches never visit the table.

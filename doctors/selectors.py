@@ -8,6 +8,7 @@ from django.db import connection
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
+from accounts.models import User
 from doctors.models import Doctor, Slot, SlotStatus
 from scheduler.exceptions import NotFound
 
@@ -29,7 +30,7 @@ def get_doctor(*, doctor_id: int) -> Doctor:
     return doctor
 
 
-def get_own_doctor(*, user) -> Doctor:
+def get_own_doctor(*, user: User) -> Doctor:
     doctor = doctor_list().filter(user=user).first()
     if doctor is None:
         raise NotFound("You have no doctor profile.")
@@ -79,7 +80,8 @@ class SlotSearch:
 @functools.cache
 def _slot_columns_sql() -> str:
     """SLOT_COLUMNS as a select list (``"end"`` is a reserved word, so every name is quoted)."""
-    return ", ".join(connection.ops.quote_name(Slot._meta.get_field(name).column) for name in SLOT_COLUMNS)
+    columns = {field.name: field.column for field in Slot._meta.concrete_fields if field.column}
+    return ", ".join(connection.ops.quote_name(columns[name]) for name in SLOT_COLUMNS)
 
 
 def search_slots(search: SlotSearch, *, limit: int, offset: int) -> tuple[list[Slot], int | None]:
@@ -94,7 +96,8 @@ def search_slots(search: SlotSearch, *, limit: int, offset: int) -> tuple[list[S
     the answer to the ORM's for every combination of filters.
     """
     after, before = search.window()
-    where, params = ["start >= %s", "start < %s"], [after, before]  # raw() adapts datetimes per database
+    where = ["start >= %s", "start < %s"]
+    params: list[datetime.datetime | int | str] = [after, before]  # raw() adapts datetimes per database
     for column, value in (
         ("doctor_id", search.doctor),
         ("specialization_id", search.specialization),
@@ -113,5 +116,5 @@ def search_slots(search: SlotSearch, *, limit: int, offset: int) -> tuple[list[S
     )
     slots = list(Slot.objects.raw(sql, [*params, *params, limit, offset]))
     if slots:
-        return slots, slots[0].total
+        return slots, slots[0].total  # type: ignore[attr-defined]  # raw() sets the extra column on each row
     return slots, (0 if offset == 0 else None)

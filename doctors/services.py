@@ -4,11 +4,12 @@ import datetime
 import operator
 from dataclasses import dataclass
 from functools import reduce
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -18,8 +19,10 @@ from doctors.models import AvailabilityStatus, Department, Doctor, Slot, SlotSta
 from doctors.periods import Period, split_period, weekly_periods
 from scheduler.exceptions import NotFound, PermissionDenied, SlotOverlap, SlotUnavailable
 
+Named = TypeVar("Named", Department, Specialization)
 
-def _create_named(model: type[models.Model], name: str):
+
+def _create_named(model: type[Named], name: str) -> Named:
     name = name.strip()
     if not name:
         raise ValidationError({"name": ["This field may not be blank."]})
@@ -94,9 +97,18 @@ PROFILE_FIELDS = {"phone", "bio", "availability_status", "specialization", "depa
 ADMIN_ONLY_FIELDS = {"specialization", "department"}
 
 
+def _check_doctor_or_admin(*, doctor_user_id: int, by: User, refusal: str) -> None:
+    """The object rule of a doctor's profile, hours and slots: that doctor or an admin changes them."""
+    if not (by.is_admin or doctor_user_id == by.pk):
+        raise PermissionDenied(refusal)
+
+
 @transaction.atomic
-def update_doctor(*, doctor: Doctor, by: User, **changes) -> Doctor:
-    """Change a doctor's profile. Only an admin changes specialization and department."""
+def update_doctor(*, doctor: Doctor, by: User, **changes: object) -> Doctor:
+    """Change a doctor's profile (the doctor or an admin). Only an admin changes specialization and department."""
+    _check_doctor_or_admin(
+        doctor_user_id=doctor.user_id, by=by, refusal="Only the doctor or an admin can change this profile."
+    )
     unknown = set(changes) - USER_FIELDS - PROFILE_FIELDS
     if unknown:
         raise ValidationError({name: ["This field cannot be changed."] for name in sorted(unknown)})
@@ -154,7 +166,12 @@ def _check_period(start: datetime.datetime, end: datetime.datetime) -> None:
         raise ValidationError({"end": ["Availability can be published at most two years ahead."]})
 
 
-def _periods(start, end, repeat_weekly_until, time_zone) -> list[Period]:
+def _periods(
+    start: datetime.datetime,
+    end: datetime.datetime,
+    repeat_weekly_until: datetime.date | None,
+    time_zone: str | None,
+) -> list[Period]:
     if repeat_weekly_until is None:
         return [(start, end)]
     tz = ZoneInfo(time_zone or settings.CLINIC_TIME_ZONE)
@@ -172,6 +189,7 @@ def _periods(start, end, repeat_weekly_until, time_zone) -> list[Period]:
 def publish_availability(
     *,
     doctor: Doctor,
+    by: User,
     start: datetime.datetime,
     end: datetime.datetime,
     repeat_weekly_until: datetime.date | None = None,
@@ -181,8 +199,12 @@ def publish_availability(
 
     Any overlap with an existing slot of the doctor raises ``SlotOverlap`` listing the conflicts. The
     doctor row is locked so that concurrent requests for one doctor queue up; the exclusion constraint
-    is the final guard and its violation is translated into the same error.
+    is the final guard and its violation is translated into the same error. Only the doctor or an admin
+    publishes the doctor's hours.
     """
+    _check_doctor_or_admin(
+        doctor_user_id=doctor.user_id, by=by, refusal="Only this doctor or an admin can publish their working hours."
+    )
     _check_period(start, end)
     periods = _periods(start, end, repeat_weekly_until, time_zone)
     pairs: list[Period] = []
@@ -220,7 +242,7 @@ def publish_availability(
     return PublishedAvailability(slots=created, unused=unused)
 
 
-def _slot_brief(slot: Slot) -> dict:
+def _slot_brief(slot: Slot) -> dict[str, int | str]:
     return {"id": slot.pk, "start": slot.start.isoformat(), "end": slot.end.isoformat(), "status": slot.status}
 
 
@@ -230,8 +252,9 @@ def delete_slot(*, slot_id: int, by: User) -> None:
     slot = Slot.objects.select_for_update(no_key=True, of=("self",)).select_related("doctor").filter(pk=slot_id).first()
     if slot is None:
         raise NotFound("Slot not found.")
-    if not (by.is_admin or slot.doctor.user_id == by.pk):
-        raise PermissionDenied("Only the slot's doctor or an admin can delete it.")
+    _check_doctor_or_admin(
+        doctor_user_id=slot.doctor.user_id, by=by, refusal="Only the slot's doctor or an admin can delete it."
+    )
     if slot.status != SlotStatus.FREE:
         raise SlotUnavailable("This slot is booked; cancel its appointment first.")
     slot.delete()

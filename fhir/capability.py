@@ -12,8 +12,7 @@ SEARCH_TYPES: dict[str, dict[str, str]] = {
 SEARCH_PARAMS = {resource: tuple(params) for resource, params in SEARCH_TYPES.items()}
 
 IHE = "https://profiles.ihe.net/ITI/Scheduling/OperationDefinition/"
-# $hold comes with the lifecycle's holds (PENDING).
-OPERATIONS = {"find": IHE + "appointment-find", "book": IHE + "appointment-book"}
+OPERATIONS = {"find": IHE + "appointment-find", "hold": IHE + "appointment-hold", "book": IHE + "appointment-book"}
 
 
 def _resource(resource_type: str) -> dict:

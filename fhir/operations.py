@@ -140,20 +140,27 @@ class _ScheduleOperation(FHIRView):
         raise NotImplementedError
 
 
-class BookView(_ScheduleOperation):
-    """ITI-117: a proposed Appointment is booked at once.
-
-    PENDING the lifecycle branch (holds): a held ``Appointment/{id}`` is confirmed with
-    ``appointment_services.confirm_appointment``, and ``$hold`` (ITI-116) runs ``hold_appointment``.
-    """
+class HoldView(_ScheduleOperation):
+    """ITI-116: the REST hold of a proposed Appointment's slot, for the calling patient: ``pending``."""
 
     def run(self, request, search, appointment_id):
         slot_id = self.proposed_slot(appointment_id)
         if slot_id is None:
-            # Visibility first: another patient's appointment is a 404, as in REST.
-            appointment_selectors.get_appointment_for(
-                user=request.user, appointment_id=positive_id("appointment-reference", appointment_id)
-            )
             raise invalid("appointment-reference", "Give a proposed Appointment from $find.")
         patient = self.patient(request, search)
-        return appointment_services.book_appointment(patient=patient, slot_id=slot_id, by=request.user)
+        return appointment_services.hold_appointment(patient=patient, slot_id=slot_id, by=request.user)
+
+
+class BookView(_ScheduleOperation):
+    """ITI-117: a proposed Appointment is booked at once; a held one (``Appointment/{id}``) is confirmed."""
+
+    def run(self, request, search, appointment_id):
+        slot_id = self.proposed_slot(appointment_id)
+        if slot_id is not None:
+            patient = self.patient(request, search)
+            return appointment_services.book_appointment(patient=patient, slot_id=slot_id, by=request.user)
+        # Visibility first: another patient's hold is a 404, as in REST.
+        held = appointment_selectors.get_appointment_for(
+            user=request.user, appointment_id=positive_id("appointment-reference", appointment_id)
+        )
+        return appointment_services.confirm_appointment(appointment=held, by=request.user)

@@ -1,6 +1,6 @@
 """FHIR R4 resources as DRF serializers: our models in, FHIR JSON out (read-only).
 
-Every id is the REST id; every status goes through the one mapping (``fhir.statuses``). FHIR forbids empty
+Every id is the REST id; every status goes through the one mapping (``appointments.statuses``). FHIR forbids empty
 values (``""``, ``[]``, ``{}``, ``null``), so each resource drops them before it is answered.
 """
 
@@ -10,7 +10,7 @@ from typing import Any
 from rest_framework import serializers
 
 from accounts.models import Role
-from fhir.statuses import fhir_appointment_status, fhir_slot_status
+from appointments.statuses import fhir_appointment_status, fhir_slot_status
 from scheduler.api import utc_iso
 
 # Our specializations are the clinic's own list, not SNOMED CT or NUCC codes, so they are coded in a
@@ -166,7 +166,7 @@ class AppointmentSerializer(Resource):
     resource_type = "Appointment"
 
     def body(self, appointment) -> dict:
-        status = fhir_appointment_status(getattr(appointment, "effective_status", appointment.status))
+        status = fhir_appointment_status(appointment.effective_status)
         return {
             "status": status,
             # app-4: a cancellation reason only on a cancelled (or no-show) appointment.

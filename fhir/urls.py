@@ -18,6 +18,7 @@ r4 = [
     re_path(rf"^Patient/{ID}$", views.PatientView.as_view(), name="fhir-patient"),
     path("Appointment", views.AppointmentView.as_view(), name="fhir-appointment-search"),
     path("Appointment/$find", operations.FindView.as_view(), name="fhir-find"),
+    path("Appointment/$hold", operations.HoldView.as_view(), name="fhir-hold"),
     path("Appointment/$book", operations.BookView.as_view(), name="fhir-book"),
     re_path(
         r"^Appointment/(?P<pk>(?:proposed-)?[0-9]{1,18})$", views.AppointmentView.as_view(), name="fhir-appointment"

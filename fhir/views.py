@@ -1,10 +1,17 @@
 """FHIR R4 endpoints: adapters from FHIR requests to the apps' selectors and services, and back."""
 
+import functools
+import operator
+
+from django.db.models import Q
+from django.utils import timezone
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from appointments import selectors as appointment_selectors
 from appointments.filters import AppointmentFilter
+from appointments.models import status_filter
+from appointments.statuses import FHIR_APPOINTMENT_STATUS, FHIR_SLOT_STATUS
 from doctors import selectors as doctor_selectors
 from doctors.filters import DoctorFilter, SlotFilter
 from doctors.models import Slot, SlotStatus, Specialization
@@ -21,7 +28,6 @@ from fhir.resources import (
     SlotSerializer,
 )
 from fhir.search import Search, bundle, positive_id, reference_id, token_code
-from fhir.statuses import FHIR_APPOINTMENT_STATUS, FHIR_SLOT_STATUS
 from patients import selectors as patient_selectors
 from patients import services as patient_services
 from patients.models import PatientAccessLog
@@ -203,7 +209,11 @@ class AppointmentView(FHIRView):
             APPOINTMENT_PARAM_NAMES,
         ).qs
         if (codes := search.params.get("status")) is not None:
-            appointments = appointments.filter(status__in=self._statuses(codes))
+            # As the status reads now (an expired hold is cancelled), like the REST filter.
+            now = timezone.now()
+            appointments = appointments.filter(
+                functools.reduce(operator.or_, (status_filter(s, now) for s in self._statuses(codes)), Q(pk__in=[]))
+            )
         rows, total = queryset_page(search, appointments)
         return Response(bundle(search, AppointmentSerializer(rows, many=True).data, total, base_url(request)))
 

@@ -1,9 +1,11 @@
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied as AdminPermissionDenied
 
 from accounts.models import Role
 from patients import services
 from patients.models import Patient, PatientAccessLog
+from scheduler.exceptions import PermissionDenied
 from scheduler.net import client_ip
 
 
@@ -52,7 +54,10 @@ class PatientAdmin(admin.ModelAdmin):
         if change:
             changes = {name: form.cleaned_data[name] for name in form.changed_data if name in services.PROFILE_FIELDS}
             if changes:
-                services.update_patient(patient=obj, **changes)
+                try:
+                    services.update_patient(patient=obj, by=request.user, **changes)
+                except PermissionDenied as exc:  # the service's object rule: a 403 here as in the API
+                    raise AdminPermissionDenied(exc.detail) from exc
                 obj.refresh_from_db()
             return
         data = {name: value for name, value in form.cleaned_data.items() if name in {"user", *services.PROFILE_FIELDS}}
@@ -66,8 +71,9 @@ class PatientAdmin(admin.ModelAdmin):
         if request.method == "GET":  # the change page shows the insurance details: audited like the API
             patient = self.get_object(request, object_id)
             if patient is not None:
-                services.log_profile_access(user=request.user, patients=[patient],
-                                            action=PatientAccessLog.Action.READ, ip=client_ip(request))  # fmt: skip
+                services.log_profile_access(
+                    user=request.user, patients=[patient], action=PatientAccessLog.Action.READ, ip=client_ip(request)
+                )
         return super().change_view(request, object_id, form_url, extra_context)
 
 

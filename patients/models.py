@@ -7,7 +7,7 @@ from phonenumber_field.modelfields import PhoneNumberField
 
 from accounts.models import Role
 from scheduler.fields import EncryptedTextField
-from scheduler.models import TimeStampedModel
+from scheduler.models import AppendOnlyModel, TimeStampedModel
 
 EARLIEST_BIRTH_DATE = datetime.date(1900, 1, 1)
 
@@ -40,7 +40,7 @@ class Patient(TimeStampedModel):
         return f"{self.user.full_name or self.user.email} (patient {self.pk})"
 
 
-class PatientAccessLog(models.Model):
+class PatientAccessLog(AppendOnlyModel):
     """Who read which patient's profile (insurance details are PHI), when and from where.
 
     Append-only like the medical records' audit trail: the model refuses changes and a database
@@ -63,11 +63,3 @@ class PatientAccessLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} of patient {self.patient_id} by user {self.user_id} at {self.at:%Y-%m-%d %H:%M:%S}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise PermissionError("Audit entries are append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionError("Audit entries are append-only.")

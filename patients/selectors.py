@@ -1,25 +1,36 @@
 """Patient queries: what each caller may see, with the query plan."""
 
+from collections.abc import Callable
+
+from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Exists, OuterRef, QuerySet
 
 from accounts.models import User
 from patients.models import Patient
 from scheduler.exceptions import NotFound
 
+# "This doctor treats this patient" reads appointments, a layer above patients: the rule is written once,
+# in ``appointments.selectors.treats``, and appointments hands it over at start-up
+# (``AppointmentsConfig.ready`` calls ``set_treats_rule``), so patients never imports appointments.
+TreatsRule = Callable[[User, OuterRef], Exists]
+_treats: TreatsRule | None = None
+
+
+def set_treats_rule(rule: TreatsRule) -> None:
+    """Install the rule a doctor's view of patients uses: ``rule(doctor_user, OuterRef(patient id))``."""
+    global _treats
+    _treats = rule
+
 
 def patients_visible_to(user: User) -> QuerySet[Patient]:
-    """Admins see all; a doctor sees patients with an appointment with them; a patient sees themself."""
+    """Admins see all; a doctor the patients they treat (``appointments.selectors.treats``); a patient themself."""
     patients = Patient.objects.select_related("user")
     if user.is_admin:
         return patients
     if user.is_doctor:
-        from appointments.models import Appointment, AppointmentStatus
-
-        # Cancelled bookings do not count: a doctor sees the patients they see or have seen.
-        treats = Appointment.objects.filter(patient=OuterRef("pk"), doctor__user=user).exclude(
-            status=AppointmentStatus.CANCELLED
-        )
-        return patients.filter(Exists(treats))
+        if _treats is None:
+            raise ImproperlyConfigured("The appointments app has not installed the treats rule.")
+        return patients.filter(_treats(user, OuterRef("pk")))
     if user.is_patient:
         return patients.filter(user=user)
     return patients.none()

@@ -11,11 +11,21 @@ from accounts.models import Role, User
 from accounts.services import create_account
 from patients.models import Patient, PatientAccessLog
 from scheduler.audit import append_reads
+from scheduler.exceptions import PermissionDenied
 
 
 def _check_date_of_birth(date_of_birth: datetime.date) -> None:
     if date_of_birth > timezone.localdate():
         raise ValidationError({"date_of_birth": ["Date of birth cannot be in the future."]})
+
+
+def lock_patient(patient_id: int) -> None:
+    """The first lock of every command on a patient's appointments (and on their records).
+
+    FOR NO KEY UPDATE, like every command's lock: commands exclude each other, but the FOR KEY SHARE lock a
+    foreign-key check takes at commit (an appointment referencing this patient) does not wait for it.
+    """
+    Patient.objects.select_for_update(no_key=True).filter(pk=patient_id).values_list("pk").first()
 
 
 @transaction.atomic
@@ -79,13 +89,16 @@ PROFILE_FIELDS = {"phone", "date_of_birth", "insurance_name", "insurance_number"
 
 
 @transaction.atomic
-def update_patient(*, patient: Patient, **changes) -> Patient:
-    """Change a patient's name, contact or insurance details."""
+def update_patient(*, patient: Patient, by: User, **changes: object) -> Patient:
+    """Change a patient's name, contact or insurance details: only the patient or an admin may."""
+    if not (by.is_admin or patient.user_id == by.pk):
+        raise PermissionDenied("Only the patient or an admin can change this profile.")
     unknown = set(changes) - USER_FIELDS - PROFILE_FIELDS
     if unknown:
         raise ValidationError({name: ["This field cannot be changed."] for name in sorted(unknown)})
-    if "date_of_birth" in changes:
-        _check_date_of_birth(changes["date_of_birth"])
+    date_of_birth = changes.get("date_of_birth")
+    if isinstance(date_of_birth, datetime.date):
+        _check_date_of_birth(date_of_birth)
     # Re-read under the patient's lock (the first lock of every command on a patient) and write only the
     # changed columns: saving the caller's copy whole would undo a concurrent change to another field.
     patient = Patient.objects.select_for_update(no_key=True, of=("self",)).select_related("user").get(pk=patient.pk)

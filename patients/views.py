@@ -1,50 +1,22 @@
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
-from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from accounts.permissions import IsAdmin, IsDoctor, IsPatient
-from patients import selectors, services
+from patients import apidocs, selectors, services
 from patients.filters import PatientFilter
 from patients.models import Patient, PatientAccessLog
-from patients.serializers import (
-    PATIENT_REGISTER_EXAMPLE,
-    PatientRegisterSerializer,
-    PatientSerializer,
-    PatientUpdateSerializer,
-)
-from scheduler.api import GenericViewSet
-from scheduler.exceptions import PermissionDenied
+from patients.serializers import PatientRegisterSerializer, PatientSerializer, PatientUpdateSerializer
+from scheduler.api import GenericViewSet, TokenFreeView
 from scheduler.net import client_ip
-from scheduler.throttles import AddressRateThrottle
-
-NOT_FOUND = OpenApiResponse(description="No such patient, or not visible to you")
-PATIENTS_ONLY = OpenApiResponse(description="Only patients have a patient profile")
 
 
-@extend_schema(tags=["auth"])
-class RegisterView(APIView):
+@apidocs.REGISTER
+class RegisterView(TokenFreeView):
     """Register as a patient: creates the account and the patient profile together."""
 
-    authentication_classes: list = []
-    permission_classes = [AllowAny]
-    throttle_classes = [AddressRateThrottle]
     throttle_scope = "register"
 
-    @extend_schema(
-        summary="Register as a patient",
-        request=PatientRegisterSerializer,
-        examples=[
-            OpenApiExample("New patient", request_only=True, value=PATIENT_REGISTER_EXAMPLE),
-        ],  # fmt: skip
-        responses={
-            201: PatientSerializer,
-            400: OpenApiResponse(description="Invalid field, or email taken"),
-            429: OpenApiResponse(description="Too many registrations from this address"),
-        },
-    )
     def post(self, request):
         data = PatientRegisterSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -52,21 +24,7 @@ class RegisterView(APIView):
         return Response(PatientSerializer(patient).data, status=status.HTTP_201_CREATED)
 
 
-@extend_schema(tags=["patients"])
-@extend_schema_view(
-    list=extend_schema(
-        summary="List patients",
-        description="Admins: all; doctors: the patients who have an appointment with them. Search by part of "
-        "the name or email, by phone or by date of birth.",
-        responses={200: PatientSerializer(many=True), 403: OpenApiResponse(description="Patients use /me/")},
-    ),
-    retrieve=extend_schema(summary="Get a patient", responses={200: PatientSerializer, 404: NOT_FOUND}),
-    partial_update=extend_schema(
-        summary="Update a patient",
-        request=PatientUpdateSerializer,
-        responses={200: PatientSerializer, 403: OpenApiResponse(description="Doctors cannot edit"), 404: NOT_FOUND},
-    ),
-)
+@apidocs.PATIENTS
 class PatientViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericViewSet):
     """Patient profiles, scoped to what the caller may see."""
 
@@ -74,13 +32,7 @@ class PatientViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericVi
     queryset = Patient.objects.none()  # for the schema generator; requests use get_queryset
     filterset_class = PatientFilter
     http_method_names = ["get", "patch", "head", "options"]
-
-    def get_permissions(self):
-        if self.action == "list":
-            return [(IsAdmin | IsDoctor)()]
-        if self.action == "me":
-            return [IsPatient()]
-        return super().get_permissions()
+    permission_classes_by_action = {"list": [IsAdmin | IsDoctor]}
 
     def get_queryset(self):
         return selectors.patients_visible_to(self.request.user)
@@ -90,8 +42,8 @@ class PatientViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericVi
 
     def _audit(self, patients, action_name: str) -> None:
         """Profiles carry insurance details (PHI): every read is audited, as record reads are."""
-        services.log_profile_access(user=self.request.user, patients=patients, action=action_name,
-                                    ip=client_ip(self.request))  # fmt: skip
+        ip = client_ip(self.request)
+        services.log_profile_access(user=self.request.user, patients=patients, action=action_name, ip=ip)
 
     def list(self, request):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
@@ -104,25 +56,9 @@ class PatientViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericVi
         return Response(self.get_serializer(patient).data)
 
     def partial_update(self, request, pk=None):
-        patient = self.get_object()
-        if not (request.user.is_admin or patient.user_id == request.user.pk):
-            raise PermissionDenied("Only the patient or an admin can change this profile.")
-        return self._update(request, patient)
+        return self._update(request, self.get_object())
 
-    @extend_schema(
-        methods=["GET"],
-        summary="My patient profile",
-        description="The signed-in patient's own profile.",
-        responses={200: PatientSerializer, 403: PATIENTS_ONLY},
-    )
-    @extend_schema(
-        methods=["PATCH"],
-        summary="Update my patient profile",
-        description="Change name, phone, date of birth or insurance details; email and role cannot change here.",
-        request=PatientUpdateSerializer,
-        responses={200: PatientSerializer, 403: PATIENTS_ONLY},
-    )
-    @action(detail=False, methods=["get", "patch"])
+    @action(detail=False, methods=["get", "patch"], permission_classes=[IsPatient])
     def me(self, request):
         patient = selectors.get_own_patient(user=request.user)
         if request.method == "PATCH":
@@ -134,5 +70,5 @@ class PatientViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericVi
     def _update(request, patient):
         data = PatientUpdateSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        patient = services.update_patient(patient=patient, **data.validated_data)
+        patient = services.update_patient(patient=patient, by=request.user, **data.validated_data)
         return Response(PatientSerializer(patient).data)

@@ -22,13 +22,26 @@ class MedicalRecordAdmin(admin.ModelAdmin):
     list_display = ["id", "patient", "doctor", "appointment", "version", "created_at", "updated_at"]
     list_select_related = ["patient__user", "doctor__user"]
     search_fields = [
-        "patient__user__first_name", "patient__user__last_name", "patient__user__email",
-        "doctor__user__first_name", "doctor__user__last_name",
-    ]  # fmt: skip
+        "patient__user__first_name",
+        "patient__user__last_name",
+        "patient__user__email",
+        "doctor__user__first_name",
+        "doctor__user__last_name",
+    ]
     list_filter = ["doctor__department", "created_at"]
     date_hierarchy = "created_at"
-    fields = ["appointment", "patient", "doctor", "author", "version", "diagnosis", "prescription", "notes",
-              "created_at", "updated_at"]  # fmt: skip
+    fields = [
+        "appointment",
+        "patient",
+        "doctor",
+        "author",
+        "version",
+        "diagnosis",
+        "prescription",
+        "notes",
+        "created_at",
+        "updated_at",
+    ]
     inlines = [VersionInline]
 
     def get_readonly_fields(self, request, obj=None):
@@ -47,8 +60,9 @@ class MedicalRecordAdmin(admin.ModelAdmin):
         if request.method == "GET":
             record = self.get_object(request, object_id)
             if record is not None:
-                services.log_access(user=request.user, records=[record], action=RecordAccessLog.Action.READ,
-                                    ip=client_ip(request))  # fmt: skip
+                services.log_access(
+                    user=request.user, records=[record], action=RecordAccessLog.Action.READ, ip=client_ip(request)
+                )
         return super().change_view(request, object_id, form_url, extra_context)
 
     def save_model(self, request, obj, form, change):

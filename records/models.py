@@ -5,7 +5,7 @@ from appointments.models import Appointment
 from doctors.models import Doctor
 from patients.models import Patient
 from scheduler.fields import EncryptedTextField
-from scheduler.models import TimeStampedModel
+from scheduler.models import AppendOnlyModel, TimeStampedModel
 
 
 class MedicalRecord(TimeStampedModel):
@@ -31,7 +31,7 @@ class MedicalRecord(TimeStampedModel):
         return f"Medical record {self.pk} (appointment {self.appointment_id}, v{self.version})"
 
 
-class MedicalRecordVersion(models.Model):
+class MedicalRecordVersion(AppendOnlyModel):
     """One saved state of a record; append-only (a database trigger refuses UPDATE and DELETE)."""
 
     record = models.ForeignKey(MedicalRecord, on_delete=models.PROTECT, related_name="versions")
@@ -50,7 +50,7 @@ class MedicalRecordVersion(models.Model):
         return f"Record {self.record_id} v{self.version}"
 
 
-class RecordAccessLog(models.Model):
+class RecordAccessLog(AppendOnlyModel):
     """Who did what to which record, when and from where; append-only (trigger-enforced)."""
 
     class Action(models.TextChoices):
@@ -72,11 +72,3 @@ class RecordAccessLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} of record {self.record_id} by user {self.user_id} at {self.at:%Y-%m-%d %H:%M:%S}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise PermissionError("Audit entries are append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionError("Audit entries are append-only.")

@@ -1,9 +1,9 @@
 """Medical record queries: what each caller may see."""
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import OuterRef, QuerySet
 
 from accounts.models import User
-from appointments.models import Appointment, AppointmentStatus
+from appointments.selectors import treats
 from records.models import MedicalRecord, MedicalRecordVersion, RecordAccessLog
 from scheduler.exceptions import NotFound
 
@@ -16,10 +16,7 @@ def records_visible_to(user: User) -> QuerySet[MedicalRecord]:
     if user.is_patient:
         return records.filter(patient__user=user)
     if user.is_doctor:
-        treats = Appointment.objects.filter(patient=OuterRef("patient"), doctor__user=user).exclude(
-            status=AppointmentStatus.CANCELLED
-        )
-        return records.filter(Exists(treats))
+        return records.filter(treats(user, OuterRef("patient")))
     return records.none()
 
 

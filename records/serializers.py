@@ -34,9 +34,18 @@ class MedicalRecordSerializer(serializers.ModelSerializer):
     class Meta:
         model = MedicalRecord
         fields = [
-            "id", "appointment", "patient", "doctor", "author", "diagnosis", "prescription", "notes",
-            "version", "created_at", "updated_at",
-        ]  # fmt: skip
+            "id",
+            "appointment",
+            "patient",
+            "doctor",
+            "author",
+            "diagnosis",
+            "prescription",
+            "notes",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = fields
 
 

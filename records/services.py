@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from appointments.models import RECORDABLE_STATUSES, Appointment
-from appointments.services import lock_patient
+from patients.services import lock_patient
 from records.models import MedicalRecord, MedicalRecordVersion, RecordAccessLog
 from scheduler.audit import append_reads
 from scheduler.exceptions import Conflict, PermissionDenied

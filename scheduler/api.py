@@ -1,4 +1,4 @@
-"""Cross-cutting DRF pieces: the exception handler, strict input serializers, the viewset base."""
+"""Cross-cutting DRF pieces: the exception handler, strict input serializers, the view bases."""
 
 import datetime
 import logging
@@ -10,11 +10,14 @@ from django.db import DataError
 from django.http import Http404
 from django.utils.dateparse import parse_datetime
 from rest_framework import exceptions, serializers, status, viewsets
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
+from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from scheduler import db_unavailable
 from scheduler.exceptions import ApplicationError
+from scheduler.throttles import AddressRateThrottle
 
 logger = logging.getLogger(__name__)
 
@@ -89,9 +92,34 @@ class StrictSerializer(serializers.Serializer):
 
 
 class GenericViewSet(viewsets.GenericViewSet):
-    """Ids in URLs are positive integers that fit a bigint; anything else is a 404 from the router."""
+    """The project's viewset base: role checks per action, and ids that fit a bigint.
+
+    ``permission_classes_by_action`` names who may call a standard action (``list``, ``create`` ...);
+    a custom action says it in ``@action(permission_classes=...)``; any other action has
+    ``permission_classes`` (signed in, by default). Roles only: visibility is the selectors', object
+    rules the services'.
+
+    Ids in URLs are positive integers that fit a bigint; anything else is a 404 from the router.
+    """
 
     lookup_value_regex = r"[0-9]{1,18}"
+    permission_classes_by_action: dict = {}
+
+    def get_permissions(self):
+        classes = self.permission_classes_by_action.get(self.action, self.permission_classes)
+        return [permission() for permission in classes]
+
+
+class TokenFreeView(APIView):
+    """An endpoint called before sign-in (register, sign-in, refresh): no token read, anyone may call it.
+
+    It opts out of the secure default visibly, and is rate-limited per client address; a subclass names
+    its ``throttle_scope``.
+    """
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes = [AddressRateThrottle]
 
 
 NAIVE_DATETIME = "Include a UTC offset, e.g. 2027-03-01T09:00:00+00:00."

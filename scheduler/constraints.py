@@ -1,7 +1,15 @@
 """Database constraints that only PostgreSQL can enforce, declared so that SQLite runs still work."""
 
 from django.contrib.postgres.constraints import ExclusionConstraint
-from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections
+from django.contrib.postgres.fields import DateTimeRangeField
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, models
+
+
+class TsTzRange(models.Func):
+    """``tstzrange(start, end, bounds)``: the period an exclusion constraint compares for overlaps."""
+
+    function = "TSTZRANGE"
+    output_field = DateTimeRangeField()
 
 
 class PostgresExclusionConstraint(ExclusionConstraint):

@@ -71,10 +71,27 @@ class InvalidTransition(Conflict):
     default_detail = "This change of status is not allowed."
 
 
+class HoldExpired(Conflict):
+    default_code = "hold_expired"
+    default_detail = "The hold ran out before it was confirmed; hold the slot again if it is still free."
+
+
+class PolicyViolation(Conflict):
+    default_code = "policy_violation"
+    default_detail = "The clinic's booking policy does not allow this."
+
+
 class AuthenticationFailed(ApplicationError):
     status_code = 401
     default_code = "authentication_failed"
     default_detail = "Incorrect authentication credentials."
+
+
+class TokenNotValid(AuthenticationFailed):
+    """A refresh token that is malformed, expired, revoked, or not the caller's."""
+
+    default_code = "token_not_valid"
+    default_detail = "Token is invalid, expired or revoked."
 
 
 class TooManyRequests(ApplicationError):

@@ -1,5 +1,7 @@
 """Abstract model bases shared by the apps."""
 
+from typing import Any, NoReturn
+
 from django.conf import settings
 from django.db import models
 
@@ -12,6 +14,26 @@ class TimeStampedModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+class AppendOnlyModel(models.Model):
+    """A history or audit table: rows are added, never changed or deleted.
+
+    The model refuses ``save()`` of an existing row and ``delete()``; a trigger added by the table's
+    migration (``scheduler.migration_ops.append_only``) refuses UPDATE and DELETE whatever the client,
+    bulk queries included.
+    """
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise PermissionError(f"{type(self).__name__} rows are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise PermissionError(f"{type(self).__name__} rows are append-only.")
 
 
 class IdempotencyKey(models.Model):

@@ -70,7 +70,7 @@ class ValidationErrorExtension(OpenApiSerializerExtension):
             "example": {
                 "slot": ["This slot starts in the past."],
                 "reason": ["Ensure this field has no more than 2000 characters."],
-            },  # fmt: skip
+            },
         }
 
 
@@ -110,8 +110,14 @@ SUCCESS_DESCRIPTIONS = {"200": "Success.", "201": "Created.", "204": "Done; no b
 ERROR_BODIES = {"400": ValidationErrorSerializer, "409": ConflictSerializer}
 
 # Operation ids: the path's words and a verb, e.g. ``appointments_list``, ``doctors_update``.
-VERBS = {"list": "list", "create": "create", "retrieve": "retrieve", "update": "replace",
-         "partial_update": "update", "destroy": "delete"}  # fmt: skip
+VERBS = {
+    "list": "list",
+    "create": "create",
+    "retrieve": "retrieve",
+    "update": "replace",
+    "partial_update": "update",
+    "destroy": "delete",
+}
 METHOD_VERBS = {"get": "retrieve", "post": "create", "put": "replace", "patch": "update", "delete": "delete"}
 ID_PATTERN = anchor_pattern(GenericViewSet.lookup_value_regex)
 

@@ -11,10 +11,13 @@ import re
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from appointments import services
+from appointments.models import Appointment
 from appointments.tests.factories import AppointmentFactory, past_appointment
 from doctors.tests.factories import SlotFactory
+from patients.tests.factories import PatientFactory
 from records import services as record_services
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
@@ -56,6 +59,32 @@ def test_booking_cancelling_rescheduling_and_finishing():
         "reschedule": ["patients_patient", "doctors_slot", "appointments_appointment"],
         "cancel": ["patients_patient", "doctors_slot", "appointments_appointment"],
         "complete": ["appointments_appointment"],
+    }
+    for name, command in commands.items():
+        tables = locked_tables(command)
+        assert tables == expected[name], name
+        assert in_global_order(tables), name
+
+
+def test_holding_confirming_checking_in_and_the_sweep():
+    slot, other = SlotFactory(), SlotFactory()
+    patient = PatientFactory()
+    held = services.hold_appointment(patient=patient, slot_id=slot.pk, by=patient.user)
+    expiring = services.hold_appointment(patient=patient, slot_id=other.pk, by=patient.user)
+    Appointment.objects.filter(pk=expiring.pk).update(hold_expires_at=timezone.now())
+    visit = past_appointment(hours_ago=0)
+
+    commands = {
+        "hold": lambda: services.hold_appointment(patient=PatientFactory(), slot_id=SlotFactory().pk, by=patient.user),
+        "confirm": lambda: services.confirm_appointment(appointment=held, by=patient.user),
+        "check_in": lambda: services.check_in_appointment(appointment=visit, by=visit.doctor.user),
+        "sweep": services.expire_holds,
+    }
+    expected = {
+        "hold": ["patients_patient", "doctors_slot"],
+        "confirm": ["patients_patient", "doctors_slot", "appointments_appointment"],
+        "check_in": ["appointments_appointment"],
+        "sweep": ["patients_patient", "doctors_slot", "appointments_appointment"],
     }
     for name, command in commands.items():
         tables = locked_tables(command)

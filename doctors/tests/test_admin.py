@@ -71,3 +71,20 @@ def test_a_new_department_reaches_the_doctors_slots(staff, doctor):
     assert staff.post(f"/admin/doctors/doctor/{doctor.pk}/change/", body).status_code == 302
     slot.refresh_from_db()
     assert slot.department_id == department.pk
+
+
+def test_a_staff_doctor_cannot_change_another_doctor_through_the_admin(client, doctor, other_doctor):
+    """The admin calls update_doctor with ``by``: its object rule answers 403 here too."""
+    other_doctor.user.is_staff = other_doctor.user.is_superuser = True
+    other_doctor.user.save()
+    client.force_login(other_doctor.user)
+    body = {
+        "phone": "+14155550123",
+        "bio": "",
+        "availability_status": "available",
+        "specialization": doctor.specialization_id,
+        "department": doctor.department_id,
+    }
+    assert client.post(f"/admin/doctors/doctor/{doctor.pk}/change/", body).status_code == 403
+    doctor.refresh_from_db()
+    assert str(doctor.phone) != "+14155550123"

@@ -150,7 +150,9 @@ def test_a_publication_that_waited_for_a_deactivation_creates_nothing():
     deactivate_user(user=doctor.user)
     start = (timezone.now() + datetime.timedelta(days=3)).replace(minute=0, second=0, microsecond=0)
     with pytest.raises(NotFound):
-        services.publish_availability(doctor=stale, start=start, end=start + datetime.timedelta(hours=2))
+        services.publish_availability(
+            doctor=stale, by=doctor.user, start=start, end=start + datetime.timedelta(hours=2)
+        )
     assert not Slot.objects.filter(doctor=doctor).exists()
 
 
@@ -174,7 +176,9 @@ def test_a_publication_waiting_on_the_doctor_lock_sees_a_deactivation_committed_
 
     def publish():
         try:
-            services.publish_availability(doctor=doctor, start=start, end=start + datetime.timedelta(hours=2))
+            services.publish_availability(
+                doctor=doctor, by=doctor.user, start=start, end=start + datetime.timedelta(hours=2)
+            )
             outcome.append("published")
         except NotFound:
             outcome.append("refused")

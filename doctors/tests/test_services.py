@@ -26,8 +26,9 @@ WEEK = datetime.timedelta(days=7)
 # The signatures below are the ones that take (or will take) the acting user: one place to adapt.
 
 
-def publish(doctor, start, end, **kwargs) -> services.PublishedAvailability:
-    return services.publish_availability(doctor=doctor, start=start, end=end, **kwargs)
+def publish(doctor, start, end, by=None, **kwargs) -> services.PublishedAvailability:
+    """The doctor publishes their own hours unless ``by`` says who else does."""
+    return services.publish_availability(doctor=doctor, by=by or doctor.user, start=start, end=end, **kwargs)
 
 
 def delete_slot(slot_id: int, by) -> None:
@@ -111,6 +112,15 @@ class TestPublishAvailability:
             publish(doctor, monday_9am, monday_9am + HOUR)
 
 
+def test_only_the_doctor_or_an_admin_publishes_their_hours(doctor, other_doctor, monday_9am):
+    for outsider in (other_doctor.user, UserFactory(role=Role.PATIENT)):
+        with pytest.raises(PermissionDenied):
+            publish(doctor, monday_9am, monday_9am + HOUR, by=outsider)
+    assert not Slot.objects.filter(doctor=doctor).exists()
+    publish(doctor, monday_9am, monday_9am + HOUR, by=UserFactory(role=Role.ADMIN))
+    assert Slot.objects.filter(doctor=doctor).count() == 1
+
+
 class TestDeleteSlot:
     def test_its_doctor_or_an_admin_deletes_a_free_slot(self, doctor):
         mine, other = SlotFactory(doctor=doctor), SlotFactory(doctor=doctor)
@@ -149,6 +159,10 @@ class TestUpdateDoctor:
             services.update_doctor(doctor=doctor, by=doctor.user, department=department)
         services.update_doctor(doctor=doctor, by=UserFactory(role=Role.ADMIN), department=department)
         assert Slot.objects.get(pk=slot.pk).department_id == department.pk
+
+    def test_another_doctor_may_not_change_the_profile(self, doctor, other_doctor):
+        with pytest.raises(PermissionDenied):
+            services.update_doctor(doctor=doctor, by=other_doctor.user, first_name="Mallory")
 
     def test_the_doctor_changes_their_own_details_and_nothing_else(self, doctor):
         services.update_doctor(doctor=doctor, by=doctor.user, first_name="Ada", bio="Cardiology")

@@ -74,7 +74,7 @@ def test_metadata_needs_no_token_and_lists_exactly_what_is_supported(api_client)
     resources = {r["type"]: r for r in body["rest"][0]["resource"]}
     assert set(resources) == set(SEARCH_TYPES)
     assert {p["name"] for p in resources["Slot"]["searchParam"]} == {*SEARCH_TYPES["Slot"], "_count", "_page"}
-    assert [o["name"] for o in resources["Appointment"]["operation"]] == ["find", "book"]
+    assert [o["name"] for o in resources["Appointment"]["operation"]] == ["find", "hold", "book"]
     assert [i["code"] for i in resources["Patient"]["interaction"]] == ["read"]
 
 
@@ -355,3 +355,52 @@ def test_searches_cost_a_fixed_number_of_queries(admin_client, doctor, path):
         AppointmentFactory(slot=SlotFactory(status=SlotStatus.BOOKED, **at(hour)))
         SlotFactory(**at(hour))
     assert count() == few <= 4
+
+
+# ----- $hold, $book of a hold; every status validates ---------------------------------------------------
+
+
+def test_hold_then_book_confirms_and_another_patients_hold_is_a_404(patient_client, other_patient_client, slots):
+    reference = parameters(appointment_reference=f"Appointment/proposed-{slots[0].pk}")
+    held = ok(post(patient_client, "Appointment/$hold", reference), "Bundle")["entry"][0]["resource"]
+    assert held["status"] == "pending"
+    slot = ok(get(patient_client, f"Slot/{slots[0].pk}"), "Slot")
+    assert slot["status"] == "busy-tentative"
+    again = outcome(post(other_patient_client, "Appointment/$hold", reference), 409)
+    assert again["issue"][0]["severity"] == "fatal" and again["issue"][0]["code"] == "not-found"
+    mine = parameters(appointment_reference=f"Appointment/{held['id']}")
+    outcome(post(other_patient_client, "Appointment/$book", mine), 404, "not-found")
+    booked = ok(post(patient_client, "Appointment/$book", mine), "Bundle")["entry"][0]["resource"]
+    assert booked["status"] == "booked" and booked["id"] == held["id"]
+    assert ok(get(patient_client, f"Slot/{slots[0].pk}"), "Slot")["status"] == "busy"
+    outcome(post(patient_client, "Appointment/$hold", mine), 400, "invalid", where="appointment-reference")
+
+
+@pytest.mark.parametrize("status", ["pending", "scheduled", "checked_in", "completed", "cancelled", "no_show"])
+def test_every_appointment_status_validates(admin_client, status):
+    extra = {"hold_expires_at": timezone.now() + datetime.timedelta(minutes=5)} if status == "pending" else {}
+    slot_status = {"pending": SlotStatus.HELD, "cancelled": SlotStatus.FREE}.get(status, SlotStatus.BOOKED)
+    appointment = AppointmentFactory(status=status, slot=SlotFactory(status=slot_status, **at(30)), **extra)
+    body = ok(get(admin_client, f"Appointment/{appointment.pk}"), "Appointment")
+    expected = {
+        "pending": "pending",
+        "scheduled": "booked",
+        "checked_in": "arrived",
+        "completed": "fulfilled",
+        "cancelled": "cancelled",
+        "no_show": "noshow",
+    }[status]
+    assert body["status"] == expected
+    assert ok(get(admin_client, f"Slot/{appointment.slot_id}"), "Slot")["status"] in ("free", "busy-tentative", "busy")
+    assert ids(ok(get(admin_client, "Appointment", {"status": expected}), "Bundle")) == [str(appointment.pk)]
+
+
+def test_an_expired_hold_reads_cancelled(admin_client):
+    hold = AppointmentFactory(
+        status="pending",
+        slot=SlotFactory(status=SlotStatus.HELD, **at(31)),
+        hold_expires_at=timezone.now() - datetime.timedelta(seconds=1),
+    )
+    assert ok(get(admin_client, f"Appointment/{hold.pk}"), "Appointment")["status"] == "cancelled"
+    assert ids(ok(get(admin_client, "Appointment", {"status": "pending"}), "Bundle")) == []
+    assert ids(ok(get(admin_client, "Appointment", {"status": "cancelled"}), "Bundle")) == [str(hold.pk)]

@@ -43,6 +43,13 @@ MATRIX = [
     ),
     ("fhir-find", "get", "Appointment/$find?start=2020-01-01T00:00:00Z&end=2020-02-01T00:00:00Z", None, SIGNED_IN),
     (
+        "fhir-hold",
+        "post",
+        "Appointment/$hold",
+        "book",
+        {"anonymous": 401, "patient": 200, "other_patient": 200, "doctor": 403, "other_doctor": 403, "admin": 200},
+    ),
+    (
         "fhir-book",
         "post",
         "Appointment/$book",

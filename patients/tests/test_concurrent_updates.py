@@ -14,8 +14,8 @@ from patients.tests.factories import PatientFactory
 def test_an_update_from_a_stale_copy_keeps_a_change_made_since():
     patient = PatientFactory(phone="+14155550100", insurance_name="Old Health")
     stale = Patient.objects.get(pk=patient.pk)  # as a request read it, before the other change committed
-    services.update_patient(patient=Patient.objects.get(pk=patient.pk), phone="+14155550199")
-    services.update_patient(patient=stale, insurance_name="New Health")
+    services.update_patient(patient=Patient.objects.get(pk=patient.pk), by=patient.user, phone="+14155550199")
+    services.update_patient(patient=stale, by=patient.user, insurance_name="New Health")
     patient.refresh_from_db()
     assert (str(patient.phone), patient.insurance_name) == ("+14155550199", "New Health")
 

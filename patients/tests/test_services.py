@@ -10,6 +10,7 @@ from accounts.models import Role, User
 from accounts.tests.factories import UserFactory
 from patients import services
 from patients.models import Patient
+from scheduler.exceptions import PermissionDenied
 
 pytestmark = pytest.mark.django_db
 
@@ -24,9 +25,9 @@ REGISTRATION = {
 }
 
 
-def update(patient, **changes) -> Patient:
-    """The one place to adapt when the service takes the acting user."""
-    return services.update_patient(patient=patient, **changes)
+def update(patient, by=None, **changes) -> Patient:
+    """The patient changes their own profile unless ``by`` says who else does."""
+    return services.update_patient(patient=patient, by=by or patient.user, **changes)
 
 
 def test_registration_creates_a_patient_account_and_profile():
@@ -66,6 +67,14 @@ def test_a_profile_is_for_a_patient_role_account_once(patient):
 
 
 class TestUpdate:
+    def test_only_the_patient_or_an_admin_may(self, patient, other_patient):
+        for outsider in (other_patient.user, UserFactory(role=Role.DOCTOR)):
+            with pytest.raises(PermissionDenied):
+                update(patient, by=outsider, first_name="Mallory")
+        update(patient, by=UserFactory(role=Role.ADMIN), first_name="Grace")
+        patient.refresh_from_db()
+        assert patient.user.first_name == "Grace"
+
     def test_changes_the_given_fields_only(self, patient):
         stale = Patient.objects.get(pk=patient.pk)
         update(patient, first_name="Grace", insurance_name="Other Health")

@@ -72,11 +72,6 @@ def test_tags_come_in_a_sensible_order(schema):
 # What client generators need (issue 16). API.md's paragraph on the OpenAPI document is the contract.
 # ---------------------------------------------------------------------------------------------------
 API_MD = Path(os.environ.get("API_MD", Path(settings.BASE_DIR).parent / "shared" / "API.md"))
-# Statuses API.md lists for features not built yet: the lifecycle issue (holds, check-in) removes them.
-NOT_YET_BUILT = {
-    "AppointmentStatusEnum": {"pending", "checked_in"},
-    "SlotStatusEnum": {"held"},
-}
 
 
 @pytest.fixture(scope="module")
@@ -103,7 +98,7 @@ def enum_values(schema, name: str) -> set[str]:
     return set(schema["components"]["schemas"][name]["enum"])
 
 
-def test_status_enums_equal_api_md_lists_less_the_statuses_not_built_yet(schema, api_md):
+def test_status_enums_equal_api_md_lists(schema, api_md):
     appointments = api_md[api_md.index("## Appointments") : api_md.index("`hold_expires_at` is null")]
     listed = {
         "AppointmentStatusEnum": set(re.findall(r"^\| `([a-z_]+)` \|", appointments, flags=re.MULTILINE)),
@@ -113,7 +108,7 @@ def test_status_enums_equal_api_md_lists_less_the_statuses_not_built_yet(schema,
     }
     assert listed["AppointmentStatusEnum"] >= {"scheduled", "cancelled", "completed", "no_show"}  # parsed
     for name, api_md_values in listed.items():
-        assert enum_values(schema, name) == api_md_values - NOT_YET_BUILT.get(name, set()), name
+        assert enum_values(schema, name) == api_md_values, name
 
 
 def test_the_appointment_status_enum_is_the_codes_statuses(schema):

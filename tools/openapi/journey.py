@@ -47,9 +47,13 @@ def main(base_url: str) -> None:
 
     # Register without insurance details: they are optional.
     registration = PatientRegisterRequest(
-        email=EMAIL, password=PASSWORD, first_name="Jo", last_name="Urney", phone="+14155550142",
+        email=EMAIL,
+        password=PASSWORD,
+        first_name="Jo",
+        last_name="Urney",
+        phone="+14155550142",
         date_of_birth=datetime.date(1990, 5, 17),
-    )  # fmt: skip
+    )
     patient = auth_register.sync(client=anonymous, body=registration)
     assert isinstance(patient, Patient), patient
     assert patient.insurance_name == ""

@@ -92,9 +92,13 @@ class Command(BaseCommand):
                     continue
                 start = datetime.datetime.combine(day, datetime.time(9), tzinfo=tz)
                 result = doctor_services.publish_availability(
-                    doctor=doctor, start=start, end=start + datetime.timedelta(hours=8),
-                    repeat_weekly_until=until, time_zone=settings.CLINIC_TIME_ZONE,
-                )  # fmt: skip
+                    doctor=doctor,
+                    by=doctor.user,
+                    start=start,
+                    end=start + datetime.timedelta(hours=8),
+                    repeat_weekly_until=until,
+                    time_zone=settings.CLINIC_TIME_ZONE,
+                )
                 published += len(result.slots)
         return published
 
