@@ -21,9 +21,10 @@ urlpatterns = [
     path("redoc/", SpectacularRedocView.as_view(url_name="schema", template_name="redoc_offline.html"), name="redoc"),
     path("admin/", admin.site.urls),
     path("healthz/", healthz, name="healthz"),
-    # Last: whatever else is under /api/ (or /fhir/) is a JSON 404, in any DEBUG mode. Only paths ending
+    path("fhir/", include("fhir.urls")),  # its own catch-all answers an OperationOutcome 404
+    # Last: whatever else is under /api/ is a JSON 404, in any DEBUG mode. Only paths ending
     # in "/" match, so a missing trailing slash still gets APPEND_SLASH's redirect first.
-    re_path(r"^(?:api|fhir)/(?:.*/)?$", api_not_found),
+    re_path(r"^api/(?:.*/)?$", api_not_found),
 ]
 
 handler500 = "scheduler.views.server_error"

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "doctors",
     "appointments",
     "records",
+    "fhir",
     "scheduler.apps.SchedulerConfig",  # project-wide models, commands (seed_demo) and templates
 ]
 

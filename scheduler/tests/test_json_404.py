@@ -1,13 +1,12 @@
-"""Any unknown path under /api/ (and /fhir/) answers DRF's JSON 404: JSON clients cannot read an HTML
-page. Elsewhere (the admin, the docs) Django's HTML 404 stays."""
+"""Any unknown path under /api/ answers DRF's JSON 404: JSON clients cannot read an HTML page (under /fhir/,
+an OperationOutcome: fhir/tests). Elsewhere (the admin, the docs) Django's HTML 404 stays."""
 
 import pytest
 
 
 @pytest.mark.parametrize(
     "path",
-    ["/api/appointments/abc/", "/api/nope/", "/api/", "/api/slots/1/nope/", "/api/doctors/12345678901234567890/",
-     "/fhir/R4/metadata/"],
+    ["/api/appointments/abc/", "/api/nope/", "/api/", "/api/slots/1/nope/", "/api/doctors/12345678901234567890/"],
 )  # fmt: skip
 @pytest.mark.parametrize("method", ["get", "post", "delete"])
 def test_unknown_api_paths_answer_a_json_404(client, path, method):
