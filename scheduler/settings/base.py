@@ -113,6 +113,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Persistent connections with a liveness check; see DesignDecisions.md (connections).
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# DATABASE_POOLER=pgbouncer: DATABASE_URL points at a PgBouncer in transaction pooling (README, Deployment).
+# Consecutive transactions of one Django connection may then run on different server connections, so
+# nothing may outlive a transaction: no server-side cursors (QuerySet.iterator() declares one WITH HOLD
+# outside a transaction), only pg_advisory_xact_lock, SET only as SET LOCAL. Persistent connections and
+# their health checks stay: they are kept to PgBouncer, which is cheap, and re-made if it restarted.
+DATABASE_POOLER = env.str("DATABASE_POOLER", default="")
+if DATABASE_POOLER not in ("", "pgbouncer"):
+    raise ImproperlyConfigured("DATABASE_POOLER must be empty or 'pgbouncer'.")
+if DATABASE_POOLER == "pgbouncer":
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 # SQLite (development only) ignores the INCLUDE columns of the covering slot indexes; that is fine.
 SILENCED_SYSTEM_CHECKS = [
     "models.W040",
