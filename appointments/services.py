@@ -17,6 +17,7 @@ from accounts.models import User
 from appointments.models import Appointment, AppointmentEvent, AppointmentStatus
 from doctors.models import Slot, SlotStatus
 from patients.models import Patient
+from scheduler import metrics
 from scheduler.constraints import violated_constraint
 from scheduler.exceptions import InvalidTransition, NotFound, PatientConflict, PermissionDenied, SlotUnavailable
 
@@ -137,6 +138,7 @@ def _record(appointment: Appointment, action: str, actor: User, **detail) -> Non
     AppointmentEvent.objects.create(appointment=appointment, action=action, actor=actor, detail=detail)
     appointment_id = appointment.pk
     transaction.on_commit(lambda: logger.info("appointment %s %s by user %s", appointment_id, action, actor.pk))
+    transaction.on_commit(lambda: metrics.appointment_event(action))
 
 
 @transaction.atomic

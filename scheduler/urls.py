@@ -3,7 +3,8 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from patients.views import RegisterView
-from scheduler.views import api_not_found, healthz
+from scheduler.metrics_http import metrics_view
+from scheduler.views import api_not_found, healthz, readyz
 
 api_patterns = [
     path("auth/register/", RegisterView.as_view(), name="register"),
@@ -21,6 +22,8 @@ urlpatterns = [
     path("redoc/", SpectacularRedocView.as_view(url_name="schema", template_name="redoc_offline.html"), name="redoc"),
     path("admin/", admin.site.urls),
     path("healthz/", healthz, name="healthz"),
+    path("readyz/", readyz, name="readyz"),
+    path("metrics", metrics_view, name="metrics"),
     # Last: whatever else is under /api/ (or /fhir/) is a JSON 404, in any DEBUG mode. Only paths ending
     # in "/" match, so a missing trailing slash still gets APPEND_SLASH's redirect first.
     re_path(r"^(?:api|fhir)/(?:.*/)?$", api_not_found),

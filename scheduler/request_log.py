@@ -1,0 +1,84 @@
+"""One JSON log line per request, and a request id on every line logged while it runs.
+
+The request id is the client's ``X-Request-ID`` when it is a sane token (a proxy or a client already
+named the request), else a new one; it is answered in ``X-Request-ID`` so a user's report can be matched
+with the logs. The line names the user id, method, path, view, status and duration, never the query
+string (search parameters carry names and dates of birth), never a body or a header's value, and the
+path with every non-numeric URL argument replaced by its name (the calendar feed's URL is a secret).
+"""
+
+import contextvars
+import logging
+import re
+import time
+import uuid
+
+logger = logging.getLogger("scheduler.requests")
+
+REQUEST_ID_HEADER = "X-Request-ID"
+# Letters, digits and a few separators, bounded: a UUID, a W3C trace id, a load balancer's id. Anything
+# else (newlines, JSON, a megabyte) is replaced, so the header cannot forge or flood a log line.
+SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{7,99}")
+
+request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
+
+
+def request_id_from(header: str | None) -> str:
+    if header and SANE_REQUEST_ID.fullmatch(header):
+        return header
+    return uuid.uuid4().hex
+
+
+class RequestIdFilter(logging.Filter):
+    """Puts the current request's id on every log record (``None`` outside a request)."""
+
+    def filter(self, record):
+        if not hasattr(record, "request_id"):
+            record.request_id = request_id_var.get()
+        return True
+
+
+def loggable_path(request) -> str:
+    """The path, with every URL argument that is not a plain number replaced by ``<name>``."""
+    path = request.path
+    match = getattr(request, "resolver_match", None)
+    if match is None:
+        return path[:200]
+    for name, value in match.kwargs.items():
+        text = str(value)
+        if text and not text.isdigit():
+            path = path.replace(text, f"<{name}>")
+    return path
+
+
+def _user_id(request) -> int | None:
+    user = getattr(request, "user", None)  # DRF sets it on the Django request once it authenticated
+    return getattr(user, "pk", None) if user is not None and user.is_authenticated else None
+
+
+class RequestLogMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request_id = request_id_from(request.headers.get(REQUEST_ID_HEADER))
+        request.request_id = request_id
+        token = request_id_var.set(request_id)
+        started = time.perf_counter()
+        try:
+            response = self.get_response(request)
+            response[REQUEST_ID_HEADER] = request_id
+            logger.info(
+                "request",
+                extra={
+                    "user_id": _user_id(request),
+                    "method": request.method,
+                    "path": loggable_path(request),
+                    "view": getattr(getattr(request, "resolver_match", None), "view_name", None),
+                    "status": response.status_code,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                },
+            )
+            return response
+        finally:
+            request_id_var.reset(token)
