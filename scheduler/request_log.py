@@ -13,6 +13,9 @@ import re
 import time
 import uuid
 
+from pythonjsonlogger.core import RESERVED_ATTRS
+from pythonjsonlogger.json import JsonFormatter as BaseJsonFormatter
+
 logger = logging.getLogger("scheduler.requests")
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -29,12 +32,41 @@ def request_id_from(header: str | None) -> str:
     return uuid.uuid4().hex
 
 
+class JsonFormatter(BaseJsonFormatter):
+    """python-json-logger's formatter, which never prints a ``request`` attached to a record.
+
+    Django attaches the request to its ``django.request`` and ``django.security`` records, and a request's
+    repr holds the query string.
+    """
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("reserved_attrs", [*RESERVED_ATTRS, "request"])
+        super().__init__(*args, **kwargs)
+
+
 class RequestIdFilter(logging.Filter):
     """Puts the current request's id on every log record (``None`` outside a request)."""
 
     def filter(self, record):
         if not hasattr(record, "request_id"):
-            record.request_id = request_id_var.get()
+            request = getattr(record, "request", None)  # django.request logs after our middleware returned
+            record.request_id = request_id_var.get() or getattr(request, "request_id", None)
+        return True
+
+
+class ServerErrorsOnly(logging.Filter):
+    """For ``django.request``: drops its 4xx warnings and redacts the path in what is left.
+
+    Each 4xx is already one request line; Django's own ("Not Found: /calendar/<the secret>.ics") would
+    repeat it with the raw path. A filter, not a level, so it holds whatever level an operator sets.
+    """
+
+    def filter(self, record):
+        if getattr(record, "status_code", 500) < 500:
+            return False
+        request = getattr(record, "request", None)
+        if request is not None and isinstance(record.args, tuple) and len(record.args) == 2:
+            record.args = (record.args[0], loggable_path(request))
         return True
 
 

@@ -345,10 +345,13 @@ LOG_FORMAT = env.str("LOG_FORMAT", default="json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "scheduler.request_log.RequestIdFilter"}},
+    "filters": {
+        "request_id": {"()": "scheduler.request_log.RequestIdFilter"},
+        "server_errors_only": {"()": "scheduler.request_log.ServerErrorsOnly"},
+    },
     "formatters": {
         "json": {
-            "()": "pythonjsonlogger.json.JsonFormatter",
+            "()": "scheduler.request_log.JsonFormatter",
             "format": "%(levelname)s %(name)s %(message)s %(request_id)s",
             "rename_fields": {"levelname": "level", "name": "logger"},
             "timestamp": "time",  # ISO 8601 in UTC
@@ -363,9 +366,6 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
-    "loggers": {
-        # Django's own 4xx warnings ("Not Found: /calendar/<the secret>.ics") repeat what the request line
-        # says, without the redaction; errors (5xx, with their traceback) still go through.
-        "django.request": {"level": "ERROR"},
-    },
+    # Django's 4xx warnings repeat the request line without its redaction; its 5xx errors stay.
+    "loggers": {"django.request": {"filters": ["server_errors_only"]}},
 }

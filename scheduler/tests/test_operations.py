@@ -187,3 +187,16 @@ def test_no_session_level_advisory_locks_in_the_application():
 
 
 APPS = ["accounts", "patients", "doctors", "appointments", "records", "scheduler"]
+
+
+def test_the_request_line_names_url_arguments_that_are_not_ids_instead_of_their_values():
+    from types import SimpleNamespace
+
+    from scheduler.request_log import loggable_path
+
+    feed = SimpleNamespace(
+        path="/calendar/Zq3-secret-token.ics", resolver_match=SimpleNamespace(kwargs={"token": "Zq3-secret-token"})
+    )
+    assert loggable_path(feed) == "/calendar/<token>.ics"
+    record = SimpleNamespace(path="/api/records/42/", resolver_match=SimpleNamespace(kwargs={"pk": 42}))
+    assert loggable_path(record) == "/api/records/42/"
