@@ -10,9 +10,14 @@ Labels are bounded: views by their URL pattern's name, methods from a fixed list
 ``CONFLICT_CODES``; never an id, a path or anything a client typed.
 """
 
+import os
+
 from prometheus_client import Counter, Gauge, Histogram
 
 from scheduler.exceptions import CONFLICT_CODES
+
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):  # a management command may run before gunicorn made it
+    os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
 
 REQUESTS = Counter(
     "scheduler_http_requests_total", "HTTP responses by view, method and status.", ["view", "method", "status"]
