@@ -13,6 +13,7 @@ import re
 import time
 import uuid
 
+from django.utils.functional import LazyObject, empty
 from pythonjsonlogger.core import RESERVED_ATTRS
 from pythonjsonlogger.json import JsonFormatter as BaseJsonFormatter
 
@@ -84,8 +85,15 @@ def loggable_path(request) -> str:
 
 
 def _user_id(request) -> int | None:
-    user = getattr(request, "user", None)  # DRF sets it on the Django request once it authenticated
-    return getattr(user, "pk", None) if user is not None and user.is_authenticated else None
+    """The signed-in user's id, if the request already loaded its user: this never queries the database.
+
+    DRF puts the user it authenticated on the Django request; AuthenticationMiddleware's lazy session
+    user counts only if something evaluated it (loading it now could fail: the database may be gone).
+    """
+    user = request.__dict__.get("user")
+    if isinstance(user, LazyObject):
+        user = None if user._wrapped is empty else user._wrapped
+    return user.pk if user is not None and user.is_authenticated else None
 
 
 class RequestLogMiddleware:
