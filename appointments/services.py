@@ -39,6 +39,7 @@ from appointments.selectors import get_booking_policy
 from doctors.models import Slot, SlotStatus
 from patients.models import Patient
 from patients.services import lock_patient
+from scheduler import metrics
 from scheduler.constraints import violated_constraint
 from scheduler.exceptions import (
     HoldExpired,
@@ -242,6 +243,7 @@ def _record(appointment: Appointment, action: str, actor: User | None, **detail:
     AppointmentEvent.objects.create(appointment=appointment, action=action, actor=actor, detail=detail)
     appointment_id, actor_id = appointment.pk, actor and actor.pk
     transaction.on_commit(lambda: logger.info("appointment %s %s by user %s", appointment_id, action, actor_id))
+    transaction.on_commit(lambda: metrics.appointment_event(action))
 
 
 def _take_slot(*, patient: Patient, slot_id: int, reason: str, by: User, hold: bool) -> Appointment:

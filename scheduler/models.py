@@ -54,3 +54,13 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}:{self.key}"
+
+
+class WorkerHeartbeat(models.Model):
+    """When each background worker process last said it was alive (``scheduler.health``)."""
+
+    worker = models.CharField(max_length=255, unique=True)  # host:pid
+    seen_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return self.worker

@@ -3,7 +3,8 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from patients.views import RegisterView
-from scheduler.views import api_not_found, healthz
+from scheduler.metrics_http import metrics_view
+from scheduler.views import api_not_found, healthz, readyz
 
 api_patterns = [
     path("auth/register/", RegisterView.as_view(), name="register"),
@@ -22,6 +23,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz/", healthz, name="healthz"),
     path("fhir/", include("fhir.urls")),  # its own catch-all answers an OperationOutcome 404
+    path("readyz/", readyz, name="readyz"),
+    path("metrics", metrics_view, name="metrics"),
     # Last: whatever else is under /api/ is a JSON 404, in any DEBUG mode. Only paths ending
     # in "/" match, so a missing trailing slash still gets APPEND_SLASH's redirect first.
     re_path(r"^api/(?:.*/)?$", api_not_found),

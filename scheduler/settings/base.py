@@ -6,6 +6,7 @@ unless ``DJANGO_HTTPS=off``. ``scheduler.settings.test`` adjusts a few things fo
 
 import base64
 import hashlib
+import ipaddress
 from datetime import timedelta
 from pathlib import Path
 
@@ -76,6 +77,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "scheduler.request_log.RequestLogMiddleware",  # request id, one JSON line per request (outermost)
+    "scheduler.metrics_http.MetricsMiddleware",  # latency and status by view, 503s included
     "scheduler.db_unavailable.DatabaseUnavailableMiddleware",  # a lost DB connection is a 503, not a 500
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -114,6 +117,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Persistent connections with a liveness check; see DesignDecisions.md (connections).
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# DATABASE_POOLER=pgbouncer: DATABASE_URL points at a PgBouncer in transaction pooling (README, Deployment).
+# Consecutive transactions of one Django connection may then run on different server connections, so
+# nothing may outlive a transaction: no server-side cursors (QuerySet.iterator() declares one WITH HOLD
+# outside a transaction), only pg_advisory_xact_lock, SET only as SET LOCAL. Persistent connections and
+# their health checks stay: they are kept to PgBouncer, which is cheap, and re-made if it restarted.
+DATABASE_POOLER = env.str("DATABASE_POOLER", default="")
+if DATABASE_POOLER not in ("", "pgbouncer"):
+    raise ImproperlyConfigured("DATABASE_POOLER must be empty or 'pgbouncer'.")
+if DATABASE_POOLER == "pgbouncer":
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 # SQLite (development only) ignores the INCLUDE columns of the covering slot indexes; that is fine.
 SILENCED_SYSTEM_CHECKS = [
     "models.W040",
@@ -181,7 +194,7 @@ CSRF_COOKIE_SECURE = HTTPS
 SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=31_536_000) if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=True)
 SECURE_HSTS_PRELOAD = env.bool("DJANGO_HSTS_PRELOAD", default=True)
-SECURE_REDIRECT_EXEMPT = [r"^healthz/$"]  # load balancers probe over plain HTTP
+SECURE_REDIRECT_EXEMPT = [r"^healthz/$", r"^readyz/$"]  # load balancers probe over plain HTTP
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 # How many reverse proxies in front of the app append to X-Forwarded-For (0: use REMOTE_ADDR).
@@ -305,12 +318,55 @@ SPECTACULAR_SETTINGS = {
 }
 
 # ------------------------------------------------------------------------------------------------
-# Logging: structured enough to read, never request bodies (they carry passwords and health data).
+# Operations: metrics, readiness (README, Deployment)
 # ------------------------------------------------------------------------------------------------
+# /metrics answers a scraper that sends "Authorization: Bearer METRICS_TOKEN" or comes from an address in
+# METRICS_ALLOWED_IPS (comma-separated addresses or networks, matched against the client address as
+# TRUSTED_PROXY_COUNT defines it); with neither set, /metrics is off (404).
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[])
+for _network in METRICS_ALLOWED_IPS:
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError as _exc:
+        raise ImproperlyConfigured(f"METRICS_ALLOWED_IPS: {_network!r} is not an address or network.") from _exc
+# The background worker records a heartbeat every WORKER_HEARTBEAT_SECONDS (scheduler.health); /readyz/
+# calls a worker stale after WORKER_STALE_SECONDS without one, and answers 503 for a missing or stale
+# worker when READY_REQUIRES_WORKER (default: on in production, off for `make run`).
+WORKER_HEARTBEAT_SECONDS = env.int("WORKER_HEARTBEAT_SECONDS", default=15)
+WORKER_STALE_SECONDS = env.int("WORKER_STALE_SECONDS", default=60)
+READY_REQUIRES_WORKER = env.bool("READY_REQUIRES_WORKER", default=not DEBUG)
+
+# ------------------------------------------------------------------------------------------------
+# Logging: one JSON object per line (LOG_FORMAT=plain for reading by eye), each with the request id
+# (scheduler.request_log). Never request bodies, query strings or header values: they carry passwords,
+# tokens and health data. Every log line is scanned for PHI and secrets by scheduler/tests/test_logging.py.
+# ------------------------------------------------------------------------------------------------
+LOG_FORMAT = env.str("LOG_FORMAT", default="json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {
+        "request_id": {"()": "scheduler.request_log.RequestIdFilter"},
+        "server_errors_only": {"()": "scheduler.request_log.ServerErrorsOnly"},
+    },
+    "formatters": {
+        "json": {
+            "()": "scheduler.request_log.JsonFormatter",
+            "format": "%(levelname)s %(name)s %(message)s %(request_id)s",
+            "rename_fields": {"levelname": "level", "name": "logger"},
+            "timestamp": "time",  # ISO 8601 in UTC
+        },
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain" if LOG_FORMAT == "plain" else "json",
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
+    # Django's 4xx warnings repeat the request line without its redaction; its 5xx errors stay.
+    "loggers": {"django.request": {"filters": ["server_errors_only"]}},
 }
