@@ -13,7 +13,6 @@ from cryptography.fernet import Fernet
 from django.db import connection
 
 from appointments.tests.factories import past_appointment
-from conftest import client_for
 from patients.tests.factories import PatientFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -62,7 +61,7 @@ def restored_name():
     subprocess.run(["dropdb", "--if-exists", "--force", *options, name], env=env, capture_output=True, check=False)
 
 
-def test_a_restored_backup_reads_with_the_key_and_fails_clearly_without_it(tmp_path, restored_name):
+def test_a_restored_backup_reads_with_the_key_and_fails_clearly_without_it(tmp_path, restored_name, client_for):
     patients = [PatientFactory(insurance_number=f"BARMER-{n}00042") for n in range(3)]
     visit = past_appointment(patient=patients[0])
     record = {"appointment": visit.pk, "diagnosis": "Type 2 diabetes mellitus", "prescription": "", "notes": ""}
