@@ -13,9 +13,9 @@ from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
 from accounts.models import Role
-from appointments.models import AppointmentStatus
 from accounts.services import issue_tokens
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
+from appointments.models import AppointmentStatus
 from appointments.tests.factories import AppointmentFactory, past_appointment
 from doctors.tests.factories import DepartmentFactory, DoctorFactory, SlotFactory, SpecializationFactory
 from patients.tests.factories import PatientFactory
