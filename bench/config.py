@@ -21,6 +21,7 @@ SCENARIOS = (
     "search_worst_paced",
     "appointments",
     "storm",
+    "hold",
     "hot",
     "pgbench",
 )

@@ -100,6 +100,13 @@ def targets(report: Report) -> list[tuple[str, bool | None, str]]:
         out.append(("booking storm >= 40% of /me req/s", ratio >= 0.4, f"{ratio:.0%}"))
     if storm:
         out.append(("booking storm: 0 errors", storm.errors == 0 and storm.expected_409 == 0, f"{storm.errors}"))
+    hold = r.get("hold")
+    if hold:
+        # Two requests a checkout: checkouts/s is half the req/s.
+        figures = f"{hold.rps / 2:.1f} checkouts/s"
+        if storm:
+            figures += f"; {hold.rps / 2 / storm.rps:.0%} of the booking storm's bookings/s"
+        out.append(("hold + confirm: 0 errors", hold.errors == 0 and hold.expected_409 == 0, figures))
     if hot:
         out.append(
             (

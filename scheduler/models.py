@@ -43,6 +43,8 @@ class IdempotencyKey(models.Model):
     """
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # The endpoint ("POST /api/appointments/7/confirm/"): a key is one user's on one endpoint.
+    scope = models.CharField(max_length=255, db_default="")
     key = models.CharField(max_length=255)
     fingerprint = models.CharField(max_length=64)
     response_status = models.PositiveSmallIntegerField()
@@ -50,7 +52,9 @@ class IdempotencyKey(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_user_key_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "scope", "key"], name="idempotency_user_scope_key_unique")
+        ]
 
     def __str__(self) -> str:
         return f"{self.user_id}:{self.key}"

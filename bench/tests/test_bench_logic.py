@@ -88,6 +88,19 @@ def test_storm_target_is_the_ratio_to_me():
     assert target(report, "booking storm >= 40%")[1] is True
 
 
+def test_hold_and_confirm_is_reported_as_checkouts_beside_the_storm():
+    report = Report()
+    report.add(result("storm", rps=100, p50_ms=500.0))
+    report.add(result("hold", rps=120, p50_ms=400.0))
+    assert target(report, "hold + confirm") == (
+        "hold + confirm: 0 errors",
+        True,
+        "60.0 checkouts/s; 60% of the booking storm's bookings/s",
+    )
+    report.add(result("hold", rps=120, p50_ms=400.0, status=409))
+    assert target(report, "hold + confirm")[1] is False
+
+
 def test_the_pace_is_a_share_of_what_the_closed_loop_search_answered():
     assert paced_rate(result("search", rps=140, p50_ms=400.0), load=0.5, fixed=None) == 70.0
     assert paced_rate(result("search", rps=140, p50_ms=400.0), load=0.5, fixed=30.0) == 30.0
@@ -119,6 +132,7 @@ def test_a_paced_search_needs_its_closed_loop_search_or_a_fixed_rate(capsys):
 
 def test_scenarios_run_in_the_documented_order_whatever_order_they_are_given_in(capsys):
     assert parse_args(["--scenarios", "storm,bare,me"]).scenarios == ("bare", "me", "storm")
+    assert parse_args(["--scenarios", "hot,hold,storm"]).scenarios == ("storm", "hold", "hot")
     assert "unknown scenario(s) nope" in error_of(capsys, ["--scenarios", "me,nope"])
 
 
