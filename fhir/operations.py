@@ -5,19 +5,16 @@ They run on the REST API's selectors and services: ``$find`` is the slot search,
 """
 
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 from rest_framework.response import Response
 
 from accounts.permissions import IsAdmin, IsPatient
 from appointments import selectors as appointment_selectors
 from appointments import services as appointment_services
-from doctors import selectors as doctor_selectors
-from doctors.filters import SlotFilter
-from doctors.models import Slot, SlotStatus
+from fhir import selectors
 from fhir.api import FHIRError, FHIRView, invalid
 from fhir.resources import PROPOSED_PREFIX, AppointmentSerializer, ProposedAppointmentSerializer
 from fhir.search import Search, bundle, parse_date, positive_id, reference_id, searchset
-from fhir.views import base_url, checked, own_patient_id, specialty_id, specialty_names
+from fhir.views import base_url
 from patients import selectors as patient_selectors
 from scheduler.exceptions import NotFound, SlotUnavailable
 
@@ -73,22 +70,8 @@ class FindView(FHIRView):
         start, end = instant_param(search, "start"), instant_param(search, "end")
         if end <= start:
             raise invalid("end", "Must be later than start.")
-        window = {"start_after": start.isoformat(), "start_before": end.isoformat()}
-        checked(SlotFilter(window, queryset=Slot.objects.none()), {"start_after": "start", "start_before": "end"})
-        start = max(start, timezone.now())  # only slots still to come are offered
-        slot_search = doctor_selectors.SlotSearch(
-            doctor=reference_id("practitioner", search.one("practitioner"), "Practitioner"),
-            specialization=specialty_id("specialty", search.one("specialty")),
-            status=SlotStatus.FREE,
-            start_after=start,
-            start_before=end,
-        )
-        if start >= end:  # a window in the past: nothing to offer
-            return Response(bundle(search, [], 0, base_url(request)))
-        rows, total = doctor_selectors.search_slots(slot_search, limit=search.count, offset=search.offset)
-        if total is None:
-            total = doctor_selectors.search_slots(slot_search, limit=1, offset=0)[1]
-        context = {"specialties": specialty_names(rows), "patient_id": own_patient_id(request.user)}
+        rows, total = selectors.bookable_slots(search, start, end)
+        context = {"specialties": selectors.specialty_names(rows), "patient_id": selectors.own_patient_id(request.user)}
         entries = ProposedAppointmentSerializer(rows, many=True, context=context).data
         return Response(bundle(search, entries, total, base_url(request)))
 
