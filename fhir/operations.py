@@ -11,7 +11,7 @@ from accounts.permissions import IsAdmin, IsPatient
 from appointments import selectors as appointment_selectors
 from appointments import services as appointment_services
 from fhir import selectors
-from fhir.api import FHIRError, FHIRView, invalid
+from fhir.api import FHIRError, FHIRView, invalid, once_per_key
 from fhir.resources import PROPOSED_PREFIX, AppointmentSerializer, ProposedAppointmentSerializer
 from fhir.search import Search, bundle, parse_date, positive_id, reference_id, searchset
 from fhir.views import base_url
@@ -77,20 +77,40 @@ class FindView(FHIRView):
 
 
 class _ScheduleOperation(FHIRView):
-    """``$hold`` and ``$book``: a patient for themself, an admin for ``patient-reference``; doctors 403."""
+    """``$hold`` and ``$book``: a patient for themself, an admin for ``patient-reference``; doctors 403.
+
+    Both take an ``Idempotency-Key`` as the REST hold and booking do: these are operations, not creates, so
+    FHIR's conditional create (``If-None-Exist``) does not apply, and an engine that retries after a timeout
+    must not hold or book twice.
+    """
 
     permission_classes = [IsPatient | IsAdmin]
 
     def post(self, request):
         search = Search(request, ("appointment-reference", "patient-reference"), parameters(request))
+        appointment_id = self.appointment_id(search)
+
+        def operation() -> tuple[int, dict]:
+            appointment = self.run_as_fhir(request, search, appointment_id)
+            return 200, searchset([AppointmentSerializer(appointment).data], 1, base_url(request))
+
+        return once_per_key(request, operation)
+
+    @staticmethod
+    def appointment_id(search: Search) -> str:
+        """``Appointment/proposed-42`` or ``Appointment/7`` → ``proposed-42`` or ``7``."""
         raw = search.one("appointment-reference")
         if raw is None:
             raise invalid("appointment-reference", "This parameter is required.")
         target = raw.rstrip("/").rsplit("/", 2)
         if len(target) < 2 or target[-2] != "Appointment":
             raise invalid("appointment-reference", "Give an Appointment reference, e.g. Appointment/proposed-42.")
+        return target[-1]
+
+    def run_as_fhir(self, request, search: Search, appointment_id: str):
+        """``run``, its errors as ITI-116/117 answer them."""
         try:
-            appointment = self.run(request, search, target[-1])
+            return self.run(request, search, appointment_id)
         except SlotUnavailable as exc:
             # ITI-116/117: the time is gone. The status is the REST API's (409), the issue fatal/not-found.
             raise FHIRError(
@@ -98,8 +118,6 @@ class _ScheduleOperation(FHIRView):
             ) from exc
         except ValidationError as exc:  # a slot in the past
             raise invalid("appointment-reference", " ".join(exc.messages)) from exc
-        resource = AppointmentSerializer(appointment).data
-        return Response(searchset([resource], 1, base_url(request)))
 
     @staticmethod
     def patient(request, search: Search):
