@@ -16,6 +16,7 @@ SCENARIOS = (
     "bare",
     "me",
     "search",
+    "fhir_search",
     "search_worst",
     "search_paced",
     "search_worst_paced",

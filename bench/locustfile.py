@@ -99,6 +99,23 @@ class SearchUser(BenchUser):
         self.client.get(f"/api/slots/?{query}", name="search")
 
 
+class FHIRSearchUser(BenchUser):
+    """``SearchUser``'s search through FHIR: ``GET /fhir/R4/Slot``, the same specialization, status and window."""
+
+    @task
+    def search(self) -> None:
+        now = datetime.now(UTC).replace(microsecond=0)
+        query = urlencode(
+            [
+                ("specialty", PLAN["specialization"]),
+                ("status", "free"),
+                ("start", f"ge{now.isoformat()}"),
+                ("start", f"lt{(now + SEARCH_WINDOW).isoformat()}"),
+            ]
+        )
+        self.client.get(f"/fhir/R4/Slot?{query}", name="fhir-search")
+
+
 class PacedSearchUser(SearchUser):
     """The same search with think time: about ``rate_per_user`` searches a second per user.
 

@@ -144,7 +144,19 @@ def targets(report: Report) -> list[tuple[str, bool | None, str]]:
                     f"{s.p50_ms:.1f} vs {2 * me.p50_ms:.1f} ms",
                 )
             )
+    out.extend(_fhir_target(r))
     return out
+
+
+def _fhir_target(r: dict[str, ScenarioResult]) -> list[tuple[str, bool | None, str]]:
+    """The FHIR Slot search runs the REST search's statement: its p50 within 1.5x of the REST one's."""
+    fhir, rest = r.get("fhir_search"), r.get("search")
+    if not fhir:
+        return []
+    name = "FHIR Slot search p50 <= 1.5x REST search p50"
+    if not rest:
+        return [(name, None, f"{fhir.p50_ms:.1f} ms; the REST search did not run")]
+    return [(name, fhir.p50_ms <= 1.5 * rest.p50_ms, f"{fhir.p50_ms:.1f} vs {1.5 * rest.p50_ms:.1f} ms")]
 
 
 def targets_text(report: Report) -> str:

@@ -160,6 +160,7 @@ class Suite:
             "bare": self._me,
             "me": self._me,
             "search": self._search,
+            "fhir_search": self._fhir_search,
             "search_worst": self._search,
             "search_paced": self._search_paced,
             "search_worst_paced": self._search_paced,
@@ -199,6 +200,14 @@ class Suite:
             "specialization": specialization_id(specialization),
         }
         return summarize(name, f"search, {kind}", self._locust("SearchUser", plan, url), ok=OK_200)
+
+    def _fhir_search(self, name: str, plans: Plans, url: str) -> ScenarioResult:
+        """``search`` through FHIR (``GET /fhir/R4/Slot``): the same specialization, window and statement."""
+        plan = {
+            "users": plans.users(plans.listing, with_slots=False),
+            "specialization": specialization_id(fixtures.TYPICAL),
+        }
+        return summarize(name, "FHIR Slot search, typical", self._locust("FHIRSearchUser", plan, url), ok=OK_200)
 
     def _search_paced(self, name: str, plans: Plans, url: str) -> ScenarioResult | None:
         config, closed = self.config, PACED[name]

@@ -79,6 +79,17 @@ def test_a_paced_search_is_held_to_50_ms_alone():
     assert not [t for t in targets(report) if "2x /me" in t[0]]
 
 
+def test_the_fhir_slot_search_is_held_to_1_5x_the_rest_search_p50():
+    report = Report()
+    report.add(result("fhir_search", rps=100, p50_ms=600.0, title="FHIR Slot search, typical"))
+    assert target(report, "FHIR Slot search p50")[1:] == (None, "600.0 ms; the REST search did not run")
+    report.add(result("search", rps=140, p50_ms=450.0, title="search, typical"))
+    assert target(report, "FHIR Slot search p50 <= 1.5x REST search p50")[1:] == (True, "600.0 vs 675.0 ms")
+    report.add(result("fhir_search", rps=90, p50_ms=700.0, title="FHIR Slot search, typical"))
+    assert target(report, "FHIR Slot search p50")[1] is False
+    assert not [t for t in targets(report) if t[0].startswith("FHIR Slot search, typical")]
+
+
 def test_storm_target_is_the_ratio_to_me():
     report = Report()
     report.add(result("me", rps=200, p50_ms=300.0))
