@@ -114,17 +114,9 @@ class FHIRView(APIView):
 
 
 def once_per_key(request, operation: Callable[[], tuple[int, dict]]) -> Response:
-    """Run ``operation`` once per ``Idempotency-Key``, as the REST booking does: a retry with the same key
-    and body gets the first answer again (``Idempotent-Replayed``); the same key with another body is a 422."""
-    key = request.headers.get("Idempotency-Key")
-    if key is None:
-        code, body = operation()
-        return Response(body, status=code)
-    fingerprint = idempotency.fingerprint(method="POST", path=request.path, body=request.data)
-    code, body, replayed = idempotency.run_idempotent(
-        user=request.user, key=key, request_fingerprint=fingerprint, operation=operation
-    )
-    return Response(body, status=code, headers={"Idempotent-Replayed": "true"} if replayed else None)
+    """Run ``operation`` once per ``Idempotency-Key``, with the REST commands' one helper (per user and
+    endpoint; a replay is marked ``Idempotent-Replayed``; the same key with another body is a 422)."""
+    return idempotency.respond_once(request, operation)
 
 
 def not_found(request, path=""):
