@@ -22,7 +22,8 @@ from appointments import services
 from appointments.models import Appointment, AppointmentEvent, AppointmentStatus
 from doctors.models import Doctor, Slot, SlotStatus
 from patients.models import Patient
-from scheduler.admin_site import HistoryInline, call_service
+from scheduler.admin_forms import call_service
+from scheduler.admin_site import HistoryInline
 from scheduler.exceptions import ApplicationError
 
 SLOTS_OFFERED = 200  # free slots listed on one page (a day of the clinic)

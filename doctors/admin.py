@@ -11,7 +11,7 @@ from django.utils.html import format_html, format_html_join
 from accounts.models import Role
 from doctors import services
 from doctors.models import Department, Doctor, Slot, SlotStatus, Specialization
-from scheduler.admin_site import call_service
+from scheduler.admin_forms import call_service
 from scheduler.exceptions import ApplicationError, PermissionDenied
 
 UPCOMING_SHOWN = 20

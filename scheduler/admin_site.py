@@ -2,16 +2,13 @@
 
 import datetime
 import logging
-from collections.abc import Callable
 from functools import wraps
 from types import SimpleNamespace
-from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -24,38 +21,6 @@ DASHBOARD_ROWS = 50
 ARRIVALS_PER_DOCTOR = 3
 
 logger = logging.getLogger(__name__)
-
-T = TypeVar("T")
-
-
-def call_service(form, call: Callable[[], T]) -> T | None:
-    """Run a service for an admin form; its refusal lands on the form, and None is returned.
-
-    A ``ValidationError`` goes on the fields it names (a field the form lacks: a form-level error naming
-    it); a domain error (a conflict, a refusal, not found) is a form-level error with the service's words.
-    The service owns its transaction, so a refusal has written nothing.
-    """
-    from scheduler.exceptions import ApplicationError
-
-    try:
-        return call()
-    except ValidationError as exc:
-        errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
-        for name, messages in errors.items():
-            if name in form.fields:
-                form.add_error(name, messages)
-            else:
-                form.add_error(None, [f"{name}: {m}" if name and name != "__all__" else m for m in messages])
-    except ApplicationError as exc:
-        lines = [exc.detail]
-        for conflict in exc.extra.get("conflicts", []):  # a slot overlap lists the slots in the way
-            start = timezone.localtime(datetime.datetime.fromisoformat(conflict["start"]))
-            end = timezone.localtime(datetime.datetime.fromisoformat(conflict["end"]))
-            lines.append(
-                f"In the way: slot {conflict['id']}, {start:%Y-%m-%d %H:%M}–{end:%H:%M} ({conflict['status']})."
-            )
-        form.add_error(None, lines)
-    return None
 
 
 class HistoryInline(admin.TabularInline):
