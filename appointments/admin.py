@@ -19,7 +19,8 @@ from django.urls import path, reverse
 from django.utils import timezone
 
 from appointments import services
-from appointments.models import Appointment, AppointmentEvent, AppointmentStatus
+from appointments.models import POLICY_LIMITS, Appointment, AppointmentEvent, AppointmentStatus, BookingPolicy
+from appointments.selectors import get_booking_policy
 from doctors.models import Doctor, Slot, SlotStatus
 from patients.models import Patient
 from scheduler.admin_forms import call_service
@@ -295,3 +296,50 @@ class AppointmentAdmin(admin.ModelAdmin):
             appointment=appointment,
             original=appointment,
         )
+
+
+class BookingPolicyForm(forms.Form):
+    """The policy's values; their ranges are the service's to check (its 400s land on these fields)."""
+
+    hold_seconds = forms.IntegerField(help_text="How long a hold keeps its slot while the patient confirms.")
+    min_notice_minutes = forms.IntegerField(help_text="Patients book at least this long before the start.")
+    cancellation_cutoff_minutes = forms.IntegerField(
+        help_text="Patients cancel or reschedule no later than this before the start."
+    )
+    booking_horizon_days = forms.IntegerField(help_text="Patients book at most this far ahead.")
+
+
+@admin.register(BookingPolicy)
+class BookingPolicyAdmin(admin.ModelAdmin):
+    """One page for the clinic's one policy, saved through ``update_booking_policy`` (admins)."""
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.policy_view)
+        return [path("", view, name="appointments_bookingpolicy_changelist")]  # the one page, where the list was
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def policy_view(self, request):
+        if not self.has_change_permission(request):
+            raise AdminPermissionDenied
+        policy = get_booking_policy()
+        initial = {name: getattr(policy, name) for name in POLICY_LIMITS}
+        form = BookingPolicyForm(request.POST if request.method == "POST" else None, initial=initial)
+        if request.method == "POST" and form.is_valid():
+            changes = {name: form.cleaned_data[name] for name in form.changed_data}
+            if call_service(form, lambda: services.update_booking_policy(by=request.user, **changes)):
+                messages.success(request, "The booking policy is saved." if changes else "Nothing changed.")
+                return HttpResponseRedirect(request.path)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Booking policy",
+            "submit_label": "Save",
+            "form": form,
+            "media": self.media + form.media,
+        }
+        return TemplateResponse(request, "admin/front_desk_form.html", context)

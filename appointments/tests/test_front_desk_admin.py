@@ -316,3 +316,49 @@ def test_every_status_field_in_the_admin_is_read_only(admin_user):
             model_admin.get_readonly_fields(request, model._default_manager.model())
         )
         assert names <= readonly or not model_admin.has_change_permission(request), model
+
+
+# ---- the booking policy's admin page ------------------------------------------------------------------
+
+POLICY = "/admin/appointments/bookingpolicy/"
+POLICY_FORM = {"hold_seconds": 300, "min_notice_minutes": 60, "cancellation_cutoff_minutes": 120,
+               "booking_horizon_days": 90}  # fmt: skip
+
+
+def test_an_admin_changes_the_booking_policy_through_the_service(client, admin_user):
+    from appointments.models import BookingPolicy
+
+    client.force_login(admin_user)
+    page = client.get(POLICY)
+    assert page.status_code == 200 and b'value="600"' in page.content  # the defaults, before any row
+    response = client.post(POLICY, POLICY_FORM)
+    assert response.status_code == 302 and texts(response) == ["The booking policy is saved."]
+    policy = BookingPolicy.objects.get()
+    assert (policy.hold_seconds, policy.min_notice_minutes, policy.booking_horizon_days) == (300, 60, 90)
+    assert b"Booking policy" in client.get("/admin/").content
+
+
+def test_a_policy_value_out_of_range_is_a_field_error_and_nothing_is_saved(client, admin_user):
+    from appointments.models import BookingPolicy
+
+    client.force_login(admin_user)
+    response = client.post(POLICY, {**POLICY_FORM, "hold_seconds": 5})
+    assert response.status_code == 200
+    assert response.context["form"].errors == {"hold_seconds": ["Must be a whole number from 10 to 3600."]}
+    assert not BookingPolicy.objects.exists()
+
+
+def test_only_an_admin_role_user_changes_the_policy(client, receptionist):
+    from django.contrib.auth.models import Permission
+
+    from appointments.models import BookingPolicy
+    from conftest import make_receptionist
+
+    staff_doctor = make_receptionist(role="doctor")
+    staff_doctor.user_permissions.add(Permission.objects.get(codename="change_bookingpolicy"))
+    client.force_login(staff_doctor)
+    response = client.post(POLICY, POLICY_FORM)
+    assert response.context["form"].non_field_errors() == ["Only an admin can change the booking policy."]
+    assert not BookingPolicy.objects.exists()
+    client.force_login(receptionist)  # without the model permission: no page at all
+    assert client.get(POLICY).status_code == 403
