@@ -14,7 +14,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import Role, User
 from accounts.services import issue_tokens
-from accounts.tests.factories import UserFactory
+from accounts.tests.factories import ReceptionistFactory, UserFactory
 
 
 def _on_postgres() -> bool:
@@ -60,32 +60,10 @@ def admin_user(db):
     return UserFactory(role=Role.ADMIN, is_staff=True, is_superuser=True)
 
 
-# What the front desk needs in the admin (DesignDecisions.md, The front desk in the admin): an admin-role,
-# staff user, not a superuser, with these model permissions.
-FRONT_DESK_PERMISSIONS = [
-    "appointments.view_appointment",
-    "appointments.change_appointment",
-    "patients.view_patient",
-    "doctors.view_doctor",
-    "doctors.view_slot",
-    "doctors.add_slot",
-]
-
-
-def make_receptionist(**fields) -> User:
-    from django.contrib.auth.models import Permission
-
-    user = UserFactory(**{"role": Role.ADMIN, "is_staff": True, **fields})
-    for name in FRONT_DESK_PERMISSIONS:
-        app_label, codename = name.split(".")
-        user.user_permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
-    return user
-
-
 @pytest.fixture
 def receptionist(db) -> User:
     """A receptionist: an admin-role staff user with the front desk's model permissions only."""
-    return make_receptionist()
+    return ReceptionistFactory()
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
+from accounts.tests.factories import ReceptionistFactory
 from appointments.models import Appointment, AppointmentStatus
 from appointments.tests.factories import AppointmentFactory
 from doctors.models import Slot, SlotStatus
@@ -153,9 +154,7 @@ def test_a_user_without_the_change_permission_gets_no_front_desk(client, recepti
 
 
 def test_a_staff_doctor_cannot_check_in_another_doctors_visit(client):
-    from conftest import make_receptionist
-
-    staff_doctor = make_receptionist(role="doctor")
+    staff_doctor = ReceptionistFactory(role="doctor")
     DoctorFactory(user=staff_doctor)
     appointment = visit_at(tomorrow_at(10))
     with time_machine.travel(appointment.start - datetime.timedelta(minutes=5), tick=False):
@@ -352,9 +351,8 @@ def test_only_an_admin_role_user_changes_the_policy(client, receptionist):
     from django.contrib.auth.models import Permission
 
     from appointments.models import BookingPolicy
-    from conftest import make_receptionist
 
-    staff_doctor = make_receptionist(role="doctor")
+    staff_doctor = ReceptionistFactory(role="doctor")
     staff_doctor.user_permissions.add(Permission.objects.get(codename="change_bookingpolicy"))
     client.force_login(staff_doctor)
     response = client.post(POLICY, POLICY_FORM)

@@ -5,6 +5,7 @@ import datetime
 import pytest
 import time_machine
 
+from accounts.tests.factories import ReceptionistFactory
 from doctors.models import Slot
 from doctors.tests.factories import DoctorFactory, SlotFactory
 
@@ -133,9 +134,7 @@ def test_publishing_needs_the_add_slot_permission(client, receptionist, doctor):
 
 
 def test_a_staff_doctor_cannot_publish_another_doctors_hours(client, doctor):
-    from conftest import make_receptionist
-
-    other = DoctorFactory(user=make_receptionist(role="doctor"))
+    other = DoctorFactory(user=ReceptionistFactory(role="doctor"))
     with time_machine.travel(BEFORE_DST, tick=False):
         client.force_login(other.user)
         response = client.post(page(doctor), {"start": "2027-03-29T09:00", "end": "2027-03-29T12:00"})
