@@ -26,7 +26,9 @@ BUDGET = {
     # user, booking policy (a patient's booking is bound by it), patient lock, slot lock, slot update,
     # appointment, event, and the savepoint pair the test client's transaction adds (BEGIN/COMMIT in
     # production). Without PostgreSQL's exclusion constraint the patient's overlap is one query more.
-    "book": 9 if connection.vendor == "postgresql" else 10,
+    # Then, in the same transaction, the confirmation and the reminder: a notification row and its task
+    # row each (notifications.services.queue_notification).
+    "book": 13 if connection.vendor == "postgresql" else 14,
     "own_appointments": 3,
     "doctors": 3,
 }
