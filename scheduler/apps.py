@@ -15,6 +15,7 @@ class SchedulerConfig(AppConfig):
             return deleted
 
         periodic.register("purge_periodic_runs", periodic.purge_periodic_runs)
+        periodic.register("prune_finished_tasks", periodic.prune_finished_tasks)
         periodic.register("purge_idempotency_keys", purge_idempotency_keys)
 
 

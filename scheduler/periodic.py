@@ -25,6 +25,8 @@ Job = Callable[[], object]
 JOBS: dict[str, Job] = {}
 # PeriodicRun rows are kept this long (for the admin to see what ran), then purged by a job of their own.
 KEEP_RUNS = datetime.timedelta(days=2)
+# Finished task rows are kept this long (the admin's view of what ran and why a task failed).
+KEEP_TASKS = datetime.timedelta(days=7)
 
 
 def register(name: str, job: Job) -> None:
@@ -63,6 +65,16 @@ def run_due_jobs(*, worker: str, tick: int | None = None) -> list[str]:
         logger.info("periodic job %s ran for tick %s: %s", name, tick, result)
         ran.append(name)
     return ran
+
+
+def prune_finished_tasks(*, batch: int = 5000) -> int:
+    """Delete task rows that finished more than ``KEEP_TASKS`` ago (the notification rows keep the record),
+    a batch per tick: the queue's table stays small."""
+    from django_tasks_db.models import DBTaskResult
+
+    old = DBTaskResult.objects.finished().filter(finished_at__lt=timezone.now() - KEEP_TASKS)
+    deleted, _ = DBTaskResult.objects.filter(pk__in=list(old.values_list("pk", flat=True)[:batch])).delete()
+    return deleted
 
 
 def purge_periodic_runs() -> int:

@@ -184,3 +184,16 @@ def test_slot_freed_is_sent_for_a_cancellation_a_move_and_an_expired_hold_slots_
     finally:
         appointment_signals.slot_freed.receivers.clear()
         doctor_signals.slots_published.receivers.clear()
+
+
+def test_finished_task_rows_are_pruned_after_a_week():
+    from datetime import timedelta
+
+    from scheduler.periodic import prune_finished_tasks
+
+    book()
+    old, recent = DBTaskResult.objects.all()[:2]
+    DBTaskResult.objects.filter(pk=old.pk).update(status="SUCCESSFUL", finished_at=timezone.now() - timedelta(days=8))
+    DBTaskResult.objects.filter(pk=recent.pk).update(status="SUCCESSFUL", finished_at=timezone.now())
+    assert prune_finished_tasks() == 1
+    assert list(DBTaskResult.objects.values_list("pk", flat=True)) == [recent.pk]
