@@ -26,6 +26,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.models import User
+from appointments import signals
 from appointments.models import (
     PATIENT_BUSY_STATUSES,
     POLICY_LIMITS,
@@ -207,6 +208,7 @@ def _release(slot: Slot | None) -> Slot | None:
         return slot
     slot.status = SlotStatus.FREE
     slot.save(update_fields=["status"])
+    signals.slot_freed.send(sender=Slot, slot_id=slot.pk)
     return None
 
 
@@ -280,7 +282,9 @@ def _take_slot(*, patient: Patient, slot_id: int, reason: str, by: User, hold: b
 @transaction.atomic
 def book_appointment(*, patient: Patient, slot_id: int, reason: str = "", by: User) -> Appointment:
     """Book a free future slot for ``patient``; the slot reads ``booked`` in the same transaction."""
-    return _take_slot(patient=patient, slot_id=slot_id, reason=reason, by=by, hold=False)
+    appointment = _take_slot(patient=patient, slot_id=slot_id, reason=reason, by=by, hold=False)
+    signals.appointment_booked.send(sender=Appointment, appointment=appointment)
+    return appointment
 
 
 @transaction.atomic
@@ -323,6 +327,7 @@ def confirm_appointment(*, appointment: Appointment, by: User) -> Appointment:
     appointment.status, appointment.hold_expires_at = AppointmentStatus.SCHEDULED, None
     appointment.save(update_fields=["status", "hold_expires_at", "updated_at"])
     _record(appointment, AppointmentEvent.Action.CONFIRMED, by)
+    signals.appointment_confirmed.send(sender=Appointment, appointment=appointment)
     return appointment
 
 
@@ -356,6 +361,7 @@ def cancel_appointment(*, appointment: Appointment, by: User, reason: str = "") 
     if withdrawn:
         withdrawn.delete()  # only now: the appointment no longer holds it
     _record(appointment, AppointmentEvent.Action.CANCELLED, by)
+    signals.appointment_cancelled.send(sender=Appointment, appointment=appointment, previous_status=status, by=by)
     return appointment
 
 
@@ -455,6 +461,7 @@ def reschedule_appointment(*, appointment: Appointment, new_slot_id: int, by: Us
     if withdrawn:
         withdrawn.delete()  # only now: the appointment has moved off it
     _record(appointment, AppointmentEvent.Action.RESCHEDULED, by, old_slot=old_slot_id, slot=new_slot.pk)
+    signals.appointment_rescheduled.send(sender=Appointment, appointment=appointment)
     return appointment
 
 

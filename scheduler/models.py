@@ -68,3 +68,20 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return self.worker
+
+
+class PeriodicRun(models.Model):
+    """One row per periodic job and tick (``WORKER_TICK_SECONDS`` long): the worker that writes it runs the
+    job, any other sees the row and skips it, so a job runs once per tick however many workers run
+    (``scheduler.periodic``)."""
+
+    job = models.CharField(max_length=100)
+    tick = models.BigIntegerField()
+    worker = models.CharField(max_length=64)
+    ran_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["job", "tick"], name="periodic_run_once_per_tick")]
+
+    def __str__(self) -> str:
+        return f"{self.job}@{self.tick}"

@@ -13,6 +13,7 @@ api_patterns = [
     path("", include("doctors.urls")),
     path("", include("appointments.urls")),
     path("", include("records.urls")),
+    path("", include("notifications.urls")),
 ]
 
 urlpatterns = [

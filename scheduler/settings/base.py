@@ -67,11 +67,14 @@ INSTALLED_APPS = [
     "phonenumber_field",
     "corsheaders",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "accounts",
     "patients",
     "doctors",
     "appointments",
     "records",
+    "notifications",
     "fhir",
     "scheduler.apps.SchedulerConfig",  # project-wide models, commands (seed_demo) and templates
 ]
@@ -239,6 +242,36 @@ THROTTLE_RATES = {
 AUDIT_COALESCE_SECONDS = env.int("AUDIT_COALESCE_SECONDS", default=60)
 
 # ------------------------------------------------------------------------------------------------
+# Background work (DesignDecisions.md, the task queue): Django's tasks API on its database backend. A task
+# is a row written in the transaction of the change that causes it; `manage.py worker` (Procfile) runs
+# them and the periodic jobs. Any number of workers, on any number of machines.
+# ------------------------------------------------------------------------------------------------
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# The periodic jobs (hold expiry, idempotency-key purge, ...) run once per this many seconds, whatever the
+# number of workers (scheduler.periodic).
+WORKER_TICK_SECONDS = env.int("WORKER_TICK_SECONDS", default=60)
+# Seconds a worker waits for new tasks when the queue is empty.
+WORKER_POLL_SECONDS = env.float("WORKER_POLL_SECONDS", default=1.0)
+
+# Email: EMAIL_URL in django-environ's form (smtp://user:pass@host:587/?tls=True, smtp+ssl://...);
+# default: printed to the console (development).
+# EMAIL_BACKEND, EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER/PASSWORD, EMAIL_USE_TLS/SSL from the URL.
+globals().update({k: v for k, v in env.email_url("EMAIL_URL", default="consolemail://").items() if v not in (None, "")})
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Clinic <no-reply@clinic.localhost>")
+# A mail server that does not answer must not hold a worker for long.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+# Reminders go this many hours before the start (comma separated: "48,2").
+REMINDER_HOURS = [int(hours) for hours in env.list("REMINDER_HOURS", default=["24"])]
+# Sending: up to NOTIFICATION_MAX_ATTEMPTS tries, waiting NOTIFICATION_RETRY_SECONDS, then twice as long
+# each time (60 s, 2, 4, 8 min: about a quarter of an hour), then `failed`. A worker that took one and
+# vanished gives it up after NOTIFICATION_LEASE_SECONDS (longer than EMAIL_TIMEOUT allows a send to take).
+NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=5)
+NOTIFICATION_RETRY_SECONDS = env.float("NOTIFICATION_RETRY_SECONDS", default=60.0)
+NOTIFICATION_LEASE_SECONDS = env.float("NOTIFICATION_LEASE_SECONDS", default=max(120.0, 3.0 * EMAIL_TIMEOUT))
+# A queued notification this long overdue with no task waiting gets a new one (the periodic requeue).
+NOTIFICATION_STALL_SECONDS = env.float("NOTIFICATION_STALL_SECONDS", default=60.0)
+
+# ------------------------------------------------------------------------------------------------
 # Django REST framework
 # ------------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -302,6 +335,8 @@ SPECTACULAR_SETTINGS = {
         "RecordAccessActionEnum": "records.models.RecordAccessLog.Action",
         "GrantTypeEnum": "accounts.serializers.GRANT_TYPES",
         "ConflictCodeEnum": "scheduler.exceptions.CONFLICT_CODES",
+        "NotificationKindEnum": "notifications.models.NotificationKind",
+        "NotificationStatusEnum": "notifications.models.NotificationStatus",
     },
     "GET_LIB_DOC_EXCLUDES": "scheduler.schema.lib_doc_excludes",
     "SERVERS": [{"url": "/", "description": "This server"}],
@@ -314,6 +349,7 @@ SPECTACULAR_SETTINGS = {
         {"name": "slots", "description": "Doctors' working hours as bookable 1-hour slots."},
         {"name": "appointments", "description": "Booking, cancelling, completing and rescheduling."},
         {"name": "records", "description": "Medical records and their audit trail."},
+        {"name": "notifications", "description": "The emails sent about your appointments."},
     ],
 }
 

@@ -217,6 +217,7 @@ MATRIX = {
         only(201, {"doctor"}),
     ),
     ("GET", "/api/records/audit/"): (None, None, only(200, {"admin"})),
+    ("GET", "/api/notifications/"): (None, None, SIGNED_IN),
     ("GET", "/api/records/{id}/"): (
         lambda w: w.record.pk,
         None,
