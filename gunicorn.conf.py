@@ -40,3 +40,15 @@ def child_exit(server, worker):
         from prometheus_client import multiprocess
 
         multiprocess.mark_process_dead(worker.pid)
+
+
+def when_ready(server):
+    """In the master, after the preloaded app: no database connection may cross the fork.
+
+    A connection opened while loading would be inherited by every worker, which would then interleave
+    their queries on one socket (garbled results: 500s). Loading opens none (a test says so); this
+    closes any that a future change opens.
+    """
+    from django.db import connections
+
+    connections.close_all()

@@ -78,6 +78,11 @@ register_database_collector(_queue_lag)
 class DatabaseCollector(Collector):
     """The registered database metrics; a scrape that finds the database gone leaves them out."""
 
+    def describe(self) -> Iterable[Metric]:
+        # Registering asks for the names; without this it would call collect() and so open a database
+        # connection at import, in gunicorn's master, which every forked worker would then share.
+        return []
+
     def collect(self) -> Iterable[Metric]:
         for collect in _database_collectors:
             try:
