@@ -36,6 +36,7 @@ from appointments.models import (
     BookingPolicy,
 )
 from appointments.selectors import get_booking_policy
+from appointments.signals import appointment_confirmed, slot_freed
 from doctors.models import Slot, SlotStatus
 from patients.models import Patient
 from patients.services import lock_patient
@@ -206,6 +207,7 @@ def _release(slot: Slot | None) -> Slot | None:
         return slot
     slot.status = SlotStatus.FREE
     slot.save(update_fields=["status"])
+    slot_freed.send(sender=Slot, slot_id=slot.pk)
     return None
 
 
@@ -321,6 +323,7 @@ def confirm_appointment(*, appointment: Appointment, by: User) -> Appointment:
     appointment.status, appointment.hold_expires_at = AppointmentStatus.SCHEDULED, None
     appointment.save(update_fields=["status", "hold_expires_at", "updated_at"])
     _record(appointment, AppointmentEvent.Action.CONFIRMED, by)
+    appointment_confirmed.send(sender=Appointment, appointment=appointment)
     return appointment
 
 

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from calendar_feed.views import feed as calendar_feed
 from patients.views import RegisterView
 from scheduler.views import api_not_found, healthz
 
@@ -12,6 +13,8 @@ api_patterns = [
     path("", include("doctors.urls")),
     path("", include("appointments.urls")),
     path("", include("records.urls")),
+    path("", include("waitlist.urls")),
+    path("", include("calendar_feed.urls")),
 ]
 
 urlpatterns = [
@@ -21,6 +24,7 @@ urlpatterns = [
     path("redoc/", SpectacularRedocView.as_view(url_name="schema", template_name="redoc_offline.html"), name="redoc"),
     path("admin/", admin.site.urls),
     path("healthz/", healthz, name="healthz"),
+    path("calendar/<str:token>.ics", calendar_feed, name="calendar-feed"),
     path("fhir/", include("fhir.urls")),  # its own catch-all answers an OperationOutcome 404
     # Last: whatever else is under /api/ is a JSON 404, in any DEBUG mode. Only paths ending
     # in "/" match, so a missing trailing slash still gets APPEND_SLASH's redirect first.

@@ -72,6 +72,10 @@ INSTALLED_APPS = [
     "appointments",
     "records",
     "fhir",
+    "django_tasks",
+    "django_tasks_db",
+    "waitlist",
+    "calendar_feed",
     "scheduler.apps.SchedulerConfig",  # project-wide models, commands (seed_demo) and templates
 ]
 
@@ -314,3 +318,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
 }
+
+# ------------------------------------------------------------------------------------------------
+# Background tasks (django-tasks, database backend: enqueued in the caller's transaction)
+# ------------------------------------------------------------------------------------------------
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
