@@ -1,12 +1,13 @@
 """Waitlist commands: join, leave, offer a freed slot to the next in line, settle offers, expire entries.
 
-Lock order. The waitlist's rows come first in the global order: **waitlist entries, then the patient,
-then slots (ascending id), then the appointment**. Every command here takes its entry rows before it
-calls an appointment command (which takes the patient, the slot and the appointment), and nothing that
-holds a patient, slot or appointment lock ever waits for an entry: the appointment commands only announce
-(``slot_freed``, ``appointment_confirmed``) and the receivers only enqueue a task. The offer, the settling
-and the sweep take entries with SKIP LOCKED (they never wait for an entry at all); only ``leave_waitlist``
-waits for its one entry, holding nothing yet. So no cycle of waits can form: no deadlock.
+Lock order. The waitlist's locks come first in the global order: **an offer run's advisory lock on its
+slot, then waitlist entries, then the patient, then slots (ascending id), then the appointment**. Every
+command here takes its entry rows before it calls an appointment command (which takes the patient, the
+slot and the appointment), and nothing that holds a patient, slot or appointment lock ever waits for an
+entry: the appointment commands only announce (``slot_freed``, ``appointment_confirmed``) and the
+receivers only read and enqueue a task. The offer, the settling and the sweep take entries with SKIP
+LOCKED (they never wait for an entry at all); only ``leave_waitlist`` waits for its one entry, holding
+nothing yet. So no cycle of waits can form: no deadlock.
 
 An offer is tried one entry per transaction: a patient who turns out to be busy (an overlapping
 appointment) is skipped and the next tried in a new transaction, so a transaction never holds two
@@ -16,6 +17,7 @@ patients' locks (whose order would be the entries', not the patients' ascending 
 from __future__ import annotations
 
 import datetime
+import hashlib
 import logging
 from collections.abc import Iterable
 
@@ -190,7 +192,20 @@ def _offerable_slot(slot_id: int, now: datetime.datetime) -> Slot | None:
 _NEXT = "next"
 
 
+def _serialize_offers_of(slot_id: int) -> None:
+    """One offer run per slot at a time (a transaction-scoped advisory lock), so that two runs for one slot
+    cannot offer it to a younger entry while an older one is locked by the other run. Only offer runs take
+    it, as their first lock: it comes first in the order and nothing else ever waits for it. SQLite
+    serialises writers anyway."""
+    if connection.vendor != "postgresql":
+        return
+    key = int.from_bytes(hashlib.sha256(f"waitlist.offer:{slot_id}".encode()).digest()[:8], "big", signed=True)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+
+
 def _try_offer(slot_id: int, skipped: set[int]) -> WaitlistEntry | str | None:
+    _serialize_offers_of(slot_id)
     now = timezone.now()
     slot = _offerable_slot(slot_id, now)
     if slot is None:
