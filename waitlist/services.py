@@ -74,6 +74,7 @@ def _target(doctor_id: int | None, specialization_id: int | None) -> Q:
         if not Doctor.objects.filter(pk=doctor_id, user__is_active=True).exists():
             raise ValidationError({"doctor": ["No such doctor."]})
         return Q(doctor_id=doctor_id)
+    assert specialization_id is not None
     if not Specialization.objects.filter(pk=specialization_id).exists():
         raise ValidationError({"specialization": ["No such specialization."]})
     return Q(specialization_id=specialization_id)
