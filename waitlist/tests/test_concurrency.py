@@ -11,11 +11,10 @@ from django_tasks_db.models import DBTaskResult
 
 from appointments.models import Appointment, AppointmentStatus
 from appointments.services import cancel_appointment, expire_holds
-from appointments.tests.factories import AppointmentFactory
 from doctors.tests.factories import DoctorFactory
 from waitlist.models import WaitlistEntry
 from waitlist.services import offer_slot
-from waitlist.tests.factories import WaitlistEntryFactory
+from waitlist.tests.factories import WaitlistEntryFactory, booking_soon
 from waitlist.tests.worker import run_worker
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -59,7 +58,7 @@ def assert_one_live_appointment_per_slot(*slot_ids) -> None:
 @pytest.mark.parametrize("round_", range(3))
 def test_two_freed_slots_three_waiting_two_workers_then_the_pass_on_at_expiry(round_):
     doctor = DoctorFactory()
-    first, second = AppointmentFactory(slot__doctor=doctor), AppointmentFactory(slot__doctor=doctor)
+    first, second = booking_soon(slot__doctor=doctor), booking_soon(slot__doctor=doctor)
     entries = [WaitlistEntryFactory(doctor=doctor) for _ in range(3)]  # created in this order: first come...
 
     with transaction.atomic():  # both freed at once: one commit, two offer tasks
@@ -88,7 +87,7 @@ def test_two_freed_slots_three_waiting_two_workers_then_the_pass_on_at_expiry(ro
 
 @pytest.mark.parametrize("round_", range(3))
 def test_many_offer_runs_for_one_slot_offer_it_once_to_the_oldest(round_):
-    booked = AppointmentFactory()
+    booked = booking_soon()
     entries = [WaitlistEntryFactory(doctor=booked.doctor) for _ in range(4)]
     cancel_appointment(appointment=booked, by=booked.patient.user)
     in_parallel(*[lambda: offer_slot(slot_id=booked.slot_id)] * 4)

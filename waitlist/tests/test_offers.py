@@ -21,11 +21,11 @@ from appointments.services import (
 from appointments.tests.factories import AppointmentFactory
 from doctors.models import SlotStatus
 from doctors.services import publish_availability
-from doctors.tests.factories import DoctorFactory, SlotFactory
+from doctors.tests.factories import DoctorFactory
 from patients.tests.factories import PatientFactory
 from waitlist.models import EntryStatus
 from waitlist.services import expire_entries, leave_waitlist
-from waitlist.tests.factories import WaitlistEntryFactory
+from waitlist.tests.factories import WaitlistEntryFactory, booking_soon, soon_slot
 from waitlist.tests.worker import run_worker
 
 # The worker runs its own transactions after the commit, as in production: no test-wide transaction.
@@ -38,7 +38,7 @@ def free(appointment):
 
 
 def test_a_freed_slot_is_offered_to_the_oldest_waiting_entry_as_a_hold():
-    booked = AppointmentFactory()
+    booked = booking_soon()
     first = WaitlistEntryFactory(doctor=booked.doctor)
     second = WaitlistEntryFactory(doctor=booked.doctor)
     free(booked)
@@ -52,7 +52,7 @@ def test_a_freed_slot_is_offered_to_the_oldest_waiting_entry_as_a_hold():
 
 
 def test_the_specialization_and_the_window_decide_what_matches():
-    booked = AppointmentFactory()
+    booked = booking_soon()
     slot = booked.slot
     other_doctor = WaitlistEntryFactory(doctor=DoctorFactory())
     too_late = WaitlistEntryFactory(doctor=booked.doctor, start_after=slot.start + datetime.timedelta(minutes=1))
@@ -67,9 +67,11 @@ def test_the_specialization_and_the_window_decide_what_matches():
 
 
 def test_a_patient_with_an_overlapping_appointment_is_skipped():
-    booked = AppointmentFactory()
+    booked = booking_soon()
     busy = WaitlistEntryFactory(doctor=booked.doctor)
-    AppointmentFactory(patient=busy.patient, slot__start=booked.start)  # another doctor, the same hour
+    AppointmentFactory(
+        patient=busy.patient, slot__start=booked.start, slot__end=booked.end
+    )  # another doctor, the same hour
     free_one = WaitlistEntryFactory(doctor=booked.doctor)
     free(booked)
     run_worker()
@@ -78,7 +80,7 @@ def test_a_patient_with_an_overlapping_appointment_is_skipped():
 
 
 def test_confirming_the_offer_makes_the_entry_booked():
-    booked = AppointmentFactory()
+    booked = booking_soon()
     entry = WaitlistEntryFactory(doctor=booked.doctor)
     free(booked)
     run_worker()
@@ -90,7 +92,7 @@ def test_confirming_the_offer_makes_the_entry_booked():
 
 
 def test_an_offer_that_runs_out_passes_to_the_next_in_line():
-    booked = AppointmentFactory()
+    booked = booking_soon()
     first = WaitlistEntryFactory(doctor=booked.doctor)
     second = WaitlistEntryFactory(doctor=booked.doctor)
     free(booked)
@@ -108,7 +110,7 @@ def test_an_offer_that_runs_out_passes_to_the_next_in_line():
 
 
 def test_leaving_with_an_offer_releases_the_hold_to_the_next_in_line():
-    booked = AppointmentFactory()
+    booked = booking_soon()
     first = WaitlistEntryFactory(doctor=booked.doctor)
     second = WaitlistEntryFactory(doctor=booked.doctor)
     free(booked)
@@ -122,9 +124,9 @@ def test_leaving_with_an_offer_releases_the_hold_to_the_next_in_line():
 
 
 def test_a_reschedule_frees_the_old_slot_for_the_list():
-    booked = AppointmentFactory()
+    booked = booking_soon()
     entry = WaitlistEntryFactory(doctor=booked.doctor)
-    new_slot = SlotFactory(doctor=booked.doctor)
+    new_slot = soon_slot(doctor=booked.doctor)
     reschedule_appointment(appointment=booked, new_slot_id=new_slot.pk, by=booked.patient.user)
     run_worker()
     entry.refresh_from_db()
@@ -143,7 +145,7 @@ def test_newly_published_hours_serve_waiting_entries(admin_user):
 
 
 def test_a_rolled_back_cancellation_offers_nothing():
-    booked = AppointmentFactory()
+    booked = booking_soon()
     entry = WaitlistEntryFactory(doctor=booked.doctor)
     with pytest.raises(RuntimeError), transaction.atomic():
         free(booked)
@@ -156,7 +158,7 @@ def test_a_rolled_back_cancellation_offers_nothing():
 
 
 def test_nobody_waiting_enqueues_nothing():
-    free(AppointmentFactory())
+    free(booking_soon())
     assert not DBTaskResult.objects.exists()
 
 
@@ -173,7 +175,7 @@ def test_an_offer_is_bound_by_the_minimum_notice(admin_user):
 
 
 def test_one_freed_slot_is_offered_to_one_patient_at_a_time():
-    booked = AppointmentFactory()
+    booked = booking_soon()
     entries = [WaitlistEntryFactory(doctor=booked.doctor) for _ in range(3)]
     free(booked)
     run_worker()
@@ -187,7 +189,7 @@ def test_the_sweep_expires_entries_whose_window_passed_and_settles_offers():
     current = WaitlistEntryFactory()
     over_now = over.start_before + datetime.timedelta(seconds=1)
     other = PatientFactory()
-    hold = hold_appointment(patient=other, slot_id=SlotFactory().pk, by=other.user)
+    hold = hold_appointment(patient=other, slot_id=soon_slot().pk, by=other.user)
     offered = WaitlistEntryFactory(patient=other, status=EntryStatus.OFFERED, appointment=hold)
     confirm_appointment(appointment=hold, by=other.user)  # its settle task is not run: the sweep does it
     assert expire_entries(now=over.start_before - datetime.timedelta(days=1)) == 1
