@@ -21,4 +21,6 @@ max_requests_jitter = max_requests // 2
 preload_app = True
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
 # The default access-log format has no request bodies or Authorization headers; keep it that way.
+# Calendar-feed URLs carry their secret token in the path: the logger blanks it out.
+logger_class = "scheduler.gunicorn_logging.RedactingLogger"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
