@@ -6,11 +6,14 @@ from scheduler.apidocs import view_docs
 from waitlist.serializers import ENTRY_EXAMPLE, WaitlistEntrySerializer, WaitlistJoinSerializer
 
 NOT_FOUND = OpenApiResponse(description="No such entry, or not yours")
+DOCTORS = OpenApiResponse(description="Doctors have no waitlist")
 
 WAITLIST = view_docs(
     tags=["waitlist"],
     list=extend_schema(
-        summary="List waitlist entries", description="Patients: their own; admins: all. Filter `?status=`."
+        summary="List waitlist entries",
+        description="Patients: their own; admins: all. Filter `?status=`.",
+        responses={200: WaitlistEntrySerializer(many=True), 403: DOCTORS},
     ),
     create=extend_schema(
         summary="Join the waitlist",
@@ -42,13 +45,13 @@ WAITLIST = view_docs(
                 description="Not exactly one of doctor and specialization, an empty window, a window in the past "
                 "or ending beyond the booking horizon"
             ),
-            403: OpenApiResponse(description="Doctors cannot join"),
+            403: DOCTORS,
             409: OpenApiResponse(description="`already_waiting`: an overlapping waiting entry for the same target"),
         },
     ),
     destroy=extend_schema(
         summary="Leave the waitlist",
         description="Its patient or an admin. An offered hold is released (the slot goes to the next in line).",
-        responses={204: None, 404: NOT_FOUND},
+        responses={204: None, 403: DOCTORS, 404: NOT_FOUND},
     ),
 )

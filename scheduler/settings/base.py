@@ -293,6 +293,7 @@ SPECTACULAR_SETTINGS = {
         "RecordAccessActionEnum": "records.models.RecordAccessLog.Action",
         "GrantTypeEnum": "accounts.serializers.GRANT_TYPES",
         "ConflictCodeEnum": "scheduler.exceptions.CONFLICT_CODES",
+        "WaitlistEntryStatusEnum": "waitlist.models.EntryStatus",
     },
     "GET_LIB_DOC_EXCLUDES": "scheduler.schema.lib_doc_excludes",
     "SERVERS": [{"url": "/", "description": "This server"}],
@@ -305,6 +306,8 @@ SPECTACULAR_SETTINGS = {
         {"name": "slots", "description": "Doctors' working hours as bookable 1-hour slots."},
         {"name": "appointments", "description": "Booking, cancelling, completing and rescheduling."},
         {"name": "records", "description": "Medical records and their audit trail."},
+        {"name": "waitlist", "description": "Waiting for a freed slot of a doctor or a specialization."},
+        {"name": "calendar", "description": "A secret iCalendar feed of the caller's appointments."},
     ],
 }
 
