@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
 
-.PHONY: run test lint install migrate seed serve bench clean
+.PHONY: run test lint install migrate seed serve worker bench clean
 
 $(BIN)/activate: requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; try: make PYTHON=python3 ..."; exit 1; }
@@ -23,7 +23,11 @@ run: install
 	@echo "  API docs (Swagger UI): http://127.0.0.1:8000/docs/"
 	@echo "  ReDoc:                 http://127.0.0.1:8000/redoc/"
 	@echo "  Django admin:          http://127.0.0.1:8000/admin/"
+	@echo "  Emails (notifications) are printed here by the background worker."
 	@echo ""
+	@# The worker (Procfile `worker`) runs beside the server, on the same SQLite file, and stops with it.
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-on} $(PY) manage.py worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-on} $(PY) manage.py runserver 127.0.0.1:8000
 
 ## test: the whole suite (PostgreSQL when DATABASE_URL points at one, else SQLite with PG-only tests skipped)
@@ -35,6 +39,10 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-logo
 	$(BIN)/mypy
+
+## worker: the background worker (notifications, reminders, hold expiry), as the Procfile runs it
+worker: install
+	$(PY) manage.py worker
 
 ## serve: production-like: gunicorn, debug off, static files collected
 serve: install

@@ -14,7 +14,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import Role, User
 from accounts.services import issue_tokens
-from accounts.tests.factories import UserFactory
+from accounts.tests.factories import ReceptionistFactory, UserFactory
 
 
 def _on_postgres() -> bool:
@@ -58,6 +58,12 @@ def client_for() -> Callable[[User], APIClient]:
 @pytest.fixture
 def admin_user(db):
     return UserFactory(role=Role.ADMIN, is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def receptionist(db) -> User:
+    """A receptionist: an admin-role staff user with the front desk's model permissions only."""
+    return ReceptionistFactory()
 
 
 @pytest.fixture

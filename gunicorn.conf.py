@@ -19,8 +19,26 @@ max_requests_jitter = max_requests // 2
 # Load the app once in the master: a worker restart is then a fork, not a re-import. Django opens
 # database connections lazily, so no connection is shared across the fork.
 preload_app = True
-accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
-# The default access-log format has no request bodies or Authorization headers; keep it that way.
-# Calendar-feed URLs carry their secret token in the path: the logger blanks it out.
+# Off by default: the app logs one JSON line per request (scheduler.request_log) with the request id and
+# the user, and without the query string, which gunicorn's access log would print (names in searches).
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
+# If it is turned on: calendar-feed URLs carry their secret token in the path, which this logger blanks out.
 logger_class = "scheduler.gunicorn_logging.RedactingLogger"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+# Metrics of all workers (scheduler.metrics): with PROMETHEUS_MULTIPROC_DIR set, each worker counts in
+# files there; they are emptied when the server starts and a dead worker's live gauges are dropped.
+_metrics_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+if _metrics_dir:
+    os.makedirs(_metrics_dir, exist_ok=True)
+    for _name in os.listdir(_metrics_dir):
+        if _name.endswith(".db"):
+            os.remove(os.path.join(_metrics_dir, _name))
+
+
+def child_exit(server, worker):
+    if _metrics_dir:
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

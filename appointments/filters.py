@@ -5,7 +5,8 @@ from scheduler.filters import AwareDateTimeFilter, BoundedWindowFilterSet, IdFil
 
 
 class AppointmentFilter(BoundedWindowFilterSet):
-    status = django_filters.ChoiceFilter(choices=AppointmentStatus.choices)
+    # The status as it reads now: an expired hold is listed as cancelled, never as pending.
+    status = django_filters.ChoiceFilter(choices=AppointmentStatus.choices, method="filter_status")
     start_after = AwareDateTimeFilter(field_name="start", lookup_expr="gte")
     start_before = AwareDateTimeFilter(field_name="start", lookup_expr="lt")
     doctor = IdFilter(field_name="doctor_id")
@@ -14,3 +15,6 @@ class AppointmentFilter(BoundedWindowFilterSet):
     class Meta:
         model = Appointment
         fields = ["status", "start_after", "start_before", "doctor", "patient"]
+
+    def filter_status(self, queryset, name, value):
+        return queryset.with_status(value)

@@ -2,7 +2,7 @@ from drf_spectacular.utils import OpenApiExample, extend_schema_field, extend_sc
 from rest_framework import serializers
 
 from accounts.models import Role
-from appointments.models import Appointment, AppointmentStatus
+from appointments.models import POLICY_LIMITS, Appointment, AppointmentStatus, BookingPolicy
 from scheduler.api import ID_BOUNDS, AwareDateTimeField, StrictSerializer, utc_iso
 
 # Slot 42 of doctors.serializers.SLOT_EXAMPLE, booked: the example the schema shows wherever one appears.
@@ -15,12 +15,15 @@ APPOINTMENT_EXAMPLE = {
     "end": "2027-03-01T09:00:00Z",
     "status": "scheduled",
     "reason": "Persistent cough",
+    "hold_expires_at": None,
     "cancellation_reason": "",
     "cancelled_by_role": None,
     "cancelled_at": None,
     "created_at": "2027-02-20T08:12:03Z",
     "updated_at": "2027-02-20T08:12:03Z",
 }
+# The same slot held: pending until it is confirmed, released or its time runs out.
+HOLD_EXAMPLE = {**APPOINTMENT_EXAMPLE, "status": "pending", "hold_expires_at": "2027-02-20T08:22:03Z"}
 
 
 @extend_schema_serializer(examples=[OpenApiExample("Appointment", value=APPOINTMENT_EXAMPLE)])
@@ -32,7 +35,18 @@ class AppointmentSerializer(serializers.ModelSerializer):
     patient = serializers.IntegerField(source="patient_id", read_only=True)
     start = AwareDateTimeField(read_only=True)
     end = AwareDateTimeField(read_only=True)
-    status = serializers.ChoiceField(choices=AppointmentStatus.choices, read_only=True)
+    status = serializers.ChoiceField(
+        choices=AppointmentStatus.choices,
+        source="effective_status",
+        read_only=True,
+        help_text="As it reads now: a hold whose time ran out is `cancelled`, whether or not it was swept yet.",
+    )
+    hold_expires_at = AwareDateTimeField(
+        source="effective_hold_expires_at",
+        read_only=True,
+        allow_null=True,
+        help_text="While `pending`: when the hold ends unless confirmed. Null in every other status.",
+    )
     cancelled_by_role = serializers.SerializerMethodField()
 
     class Meta:
@@ -46,6 +60,7 @@ class AppointmentSerializer(serializers.ModelSerializer):
             "end",
             "status",
             "reason",
+            "hold_expires_at",
             "cancellation_reason",
             "cancelled_by_role",
             "cancelled_at",
@@ -61,6 +76,7 @@ class AppointmentSerializer(serializers.ModelSerializer):
     def to_representation(self, appointment: Appointment) -> dict:
         # Every booking answers one and every list twenty: build the dict directly instead of copying
         # and walking the declared fields (they still define the schema; a test keeps both equal).
+        expired = appointment.hold_expired()  # the effective_* properties, with one clock reading
         return {
             "id": appointment.pk,
             "slot": appointment.slot_id,
@@ -68,8 +84,9 @@ class AppointmentSerializer(serializers.ModelSerializer):
             "patient": appointment.patient_id,
             "start": utc_iso(appointment.start),
             "end": utc_iso(appointment.end),
-            "status": appointment.status,
+            "status": AppointmentStatus.CANCELLED.value if expired else appointment.status,
             "reason": appointment.reason,
+            "hold_expires_at": None if expired else utc_iso(appointment.hold_expires_at),
             "cancellation_reason": appointment.cancellation_reason,
             "cancelled_by_role": self.get_cancelled_by_role(appointment),
             "cancelled_at": utc_iso(appointment.cancelled_at),
@@ -92,3 +109,54 @@ class AppointmentCancelSerializer(StrictSerializer):
 @extend_schema_serializer(examples=[OpenApiExample("AppointmentReschedule", value={"slot": 43})])
 class AppointmentRescheduleSerializer(StrictSerializer):
     slot = serializers.IntegerField(**ID_BOUNDS, help_text="Id of the free slot to move to")
+
+
+class AppointmentHoldSerializer(AppointmentBookSerializer):
+    """A hold: the same body as a booking."""
+
+
+def _policy_field(name: str, help_text: str) -> serializers.IntegerField:
+    low, high = POLICY_LIMITS[name]
+    return serializers.IntegerField(min_value=low, max_value=high, required=False, help_text=help_text)
+
+
+POLICY_HELP = {
+    "hold_seconds": "How long a hold keeps its slot before it expires",
+    "min_notice_minutes": "Patients book, hold or move into slots starting at least this far ahead",
+    "cancellation_cutoff_minutes": "Patients cancel or move a booking at least this long before its start",
+    "booking_horizon_days": "Patients book, hold or move into slots starting at most this many days ahead",
+}
+POLICY_EXAMPLE = {
+    "hold_seconds": 600,
+    "min_notice_minutes": 60,
+    "cancellation_cutoff_minutes": 1440,
+    "booking_horizon_days": 90,
+}
+
+
+@extend_schema_serializer(examples=[OpenApiExample("Booking policy", value=POLICY_EXAMPLE, response_only=True)])
+class BookingPolicySerializer(serializers.ModelSerializer):
+    """The clinic's booking policy; it binds patients only."""
+
+    class Meta:
+        model = BookingPolicy
+        fields = list(POLICY_LIMITS)
+        read_only_fields = fields
+        extra_kwargs = {name: {"help_text": text} for name, text in POLICY_HELP.items()}
+
+
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample("Longer holds", value={"hold_seconds": 900}, request_only=True),
+        OpenApiExample("A cut-off of a day", value={"cancellation_cutoff_minutes": 1440}, request_only=True),
+    ]
+)
+class BookingPolicyUpdateSerializer(StrictSerializer):
+    """Any of the policy's values, each within its range."""
+
+    hold_seconds = _policy_field("hold_seconds", POLICY_HELP["hold_seconds"])
+    min_notice_minutes = _policy_field("min_notice_minutes", POLICY_HELP["min_notice_minutes"])
+    cancellation_cutoff_minutes = _policy_field(
+        "cancellation_cutoff_minutes", POLICY_HELP["cancellation_cutoff_minutes"]
+    )
+    booking_horizon_days = _policy_field("booking_horizon_days", POLICY_HELP["booking_horizon_days"])

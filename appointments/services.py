@@ -26,6 +26,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.models import User
+from appointments import signals
 from appointments.models import (
     PATIENT_BUSY_STATUSES,
     POLICY_LIMITS,
@@ -36,10 +37,10 @@ from appointments.models import (
     BookingPolicy,
 )
 from appointments.selectors import get_booking_policy
-from appointments.signals import appointment_confirmed, slot_freed
 from doctors.models import Slot, SlotStatus
 from patients.models import Patient
 from patients.services import lock_patient
+from scheduler import metrics
 from scheduler.constraints import violated_constraint
 from scheduler.exceptions import (
     HoldExpired,
@@ -207,7 +208,7 @@ def _release(slot: Slot | None) -> Slot | None:
         return slot
     slot.status = SlotStatus.FREE
     slot.save(update_fields=["status"])
-    slot_freed.send(sender=Slot, slot_id=slot.pk)
+    signals.slot_freed.send(sender=Slot, slot_id=slot.pk)
     return None
 
 
@@ -244,6 +245,7 @@ def _record(appointment: Appointment, action: str, actor: User | None, **detail:
     AppointmentEvent.objects.create(appointment=appointment, action=action, actor=actor, detail=detail)
     appointment_id, actor_id = appointment.pk, actor and actor.pk
     transaction.on_commit(lambda: logger.info("appointment %s %s by user %s", appointment_id, action, actor_id))
+    transaction.on_commit(lambda: metrics.appointment_event(action))
 
 
 def _take_slot(*, patient: Patient, slot_id: int, reason: str, by: User, hold: bool) -> Appointment:
@@ -280,7 +282,9 @@ def _take_slot(*, patient: Patient, slot_id: int, reason: str, by: User, hold: b
 @transaction.atomic
 def book_appointment(*, patient: Patient, slot_id: int, reason: str = "", by: User) -> Appointment:
     """Book a free future slot for ``patient``; the slot reads ``booked`` in the same transaction."""
-    return _take_slot(patient=patient, slot_id=slot_id, reason=reason, by=by, hold=False)
+    appointment = _take_slot(patient=patient, slot_id=slot_id, reason=reason, by=by, hold=False)
+    signals.appointment_booked.send(sender=Appointment, appointment=appointment)
+    return appointment
 
 
 @transaction.atomic
@@ -323,7 +327,7 @@ def confirm_appointment(*, appointment: Appointment, by: User) -> Appointment:
     appointment.status, appointment.hold_expires_at = AppointmentStatus.SCHEDULED, None
     appointment.save(update_fields=["status", "hold_expires_at", "updated_at"])
     _record(appointment, AppointmentEvent.Action.CONFIRMED, by)
-    appointment_confirmed.send(sender=Appointment, appointment=appointment)
+    signals.appointment_confirmed.send(sender=Appointment, appointment=appointment)
     return appointment
 
 
@@ -357,6 +361,7 @@ def cancel_appointment(*, appointment: Appointment, by: User, reason: str = "") 
     if withdrawn:
         withdrawn.delete()  # only now: the appointment no longer holds it
     _record(appointment, AppointmentEvent.Action.CANCELLED, by)
+    signals.appointment_cancelled.send(sender=Appointment, appointment=appointment, previous_status=status, by=by)
     return appointment
 
 
@@ -456,6 +461,7 @@ def reschedule_appointment(*, appointment: Appointment, new_slot_id: int, by: Us
     if withdrawn:
         withdrawn.delete()  # only now: the appointment has moved off it
     _record(appointment, AppointmentEvent.Action.RESCHEDULED, by, old_slot=old_slot_id, slot=new_slot.pk)
+    signals.appointment_rescheduled.send(sender=Appointment, appointment=appointment)
     return appointment
 
 

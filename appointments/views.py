@@ -9,8 +9,11 @@ from appointments.models import Appointment
 from appointments.serializers import (
     AppointmentBookSerializer,
     AppointmentCancelSerializer,
+    AppointmentHoldSerializer,
     AppointmentRescheduleSerializer,
     AppointmentSerializer,
+    BookingPolicySerializer,
+    BookingPolicyUpdateSerializer,
 )
 from patients import selectors as patient_selectors
 from scheduler import idempotency
@@ -37,31 +40,24 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Gener
         return selectors.get_appointment_for(user=self.request.user, appointment_id=self.kwargs["pk"])
 
     def create(self, request):
-        data = AppointmentBookSerializer(data=request.data)
+        return self._take_slot(request, AppointmentBookSerializer, services.book_appointment)
+
+    @action(detail=False, methods=["post"], permission_classes=[IsPatient | IsAdmin])
+    def hold(self, request):
+        return self._take_slot(request, AppointmentHoldSerializer, services.hold_appointment)
+
+    def _take_slot(self, request, serializer_class, command) -> Response:
+        """Book or hold: the same body, the same patient rule, 201 with the appointment."""
+        data = serializer_class(data=request.data)
         data.is_valid(raise_exception=True)
         params = data.validated_data
         patient = self._patient_for_booking(request, params.pop("patient", None))
 
-        def book() -> tuple[int, dict]:
-            appointment = services.book_appointment(
-                patient=patient, slot_id=params["slot"], reason=params["reason"], by=request.user
-            )
+        def take() -> tuple[int, dict]:
+            appointment = command(patient=patient, slot_id=params["slot"], reason=params["reason"], by=request.user)
             return status.HTTP_201_CREATED, AppointmentSerializer(appointment).data
 
-        return self._once_per_key(request, book)
-
-    @staticmethod
-    def _once_per_key(request, operation) -> Response:
-        """Run ``operation`` once per ``Idempotency-Key``: a retry with the same key and body gets the first answer."""
-        key = request.headers.get("Idempotency-Key")
-        if key is None:
-            code, body = operation()
-            return Response(body, status=code)
-        fingerprint = idempotency.fingerprint(method="POST", path=request.path, body=request.data)
-        code, body, replayed = idempotency.run_idempotent(
-            user=request.user, key=key, request_fingerprint=fingerprint, operation=operation
-        )
-        return Response(body, status=code, headers={"Idempotent-Replayed": "true"} if replayed else None)
+        return idempotency.respond_once(request, take)
 
     @staticmethod
     def _patient_for_booking(request, patient_id):
@@ -79,13 +75,28 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Gener
             raise NotFound("You have no patient profile.")
         return patient
 
+    @staticmethod
+    def _once(request, command, **arguments) -> Response:
+        """Run a state change once per ``Idempotency-Key``; 200 with the appointment."""
+        return idempotency.respond_once(
+            request, lambda: (status.HTTP_200_OK, AppointmentSerializer(command(**arguments, by=request.user)).data)
+        )
+
+    @action(detail=True, methods=["post"], permission_classes=[IsPatient | IsAdmin])
+    def confirm(self, request, pk=None):
+        return self._once(request, services.confirm_appointment, appointment=self.get_object())
+
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         appointment = self.get_object()
         data = AppointmentCancelSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         reason = data.validated_data["reason"]
-        appointment = services.cancel_appointment(appointment=appointment, by=request.user, reason=reason)
+        return self._once(request, services.cancel_appointment, appointment=appointment, reason=reason)
+
+    @action(detail=True, methods=["post"], url_path="check-in", permission_classes=[IsDoctor | IsAdmin])
+    def check_in(self, request, pk=None):
+        appointment = services.check_in_appointment(appointment=self.get_object(), by=request.user)
         return Response(AppointmentSerializer(appointment).data)
 
     @action(detail=True, methods=["post"], permission_classes=[IsDoctor | IsAdmin])
@@ -104,5 +115,21 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Gener
         data = AppointmentRescheduleSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         new_slot_id = data.validated_data["slot"]
-        appointment = services.reschedule_appointment(appointment=appointment, new_slot_id=new_slot_id, by=request.user)
-        return Response(AppointmentSerializer(appointment).data)
+        return self._once(request, services.reschedule_appointment, appointment=appointment, new_slot_id=new_slot_id)
+
+
+@apidocs.BOOKING_POLICY
+class BookingPolicyViewSet(GenericViewSet):
+    """The clinic's booking policy: everyone signed in reads it, admins change it."""
+
+    serializer_class = BookingPolicySerializer
+    permission_classes_by_action = {"partial_update": [IsAdmin]}
+
+    def retrieve(self, request):
+        return Response(BookingPolicySerializer(selectors.get_booking_policy()).data)
+
+    def partial_update(self, request):
+        data = BookingPolicyUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        policy = services.update_booking_policy(by=request.user, **data.validated_data)
+        return Response(BookingPolicySerializer(policy).data)

@@ -16,11 +16,13 @@ SCENARIOS = (
     "bare",
     "me",
     "search",
+    "fhir_search",
     "search_worst",
     "search_paced",
     "search_worst_paced",
     "appointments",
     "storm",
+    "hold",
     "hot",
     "pgbench",
 )

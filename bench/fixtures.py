@@ -169,6 +169,15 @@ def appointments_of(patient_ids: list[int]) -> int:
         return cur.fetchone()[0]
 
 
+def scheduled_appointments_of(patient_ids: list[int]) -> int:
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT count(*) FROM appointments_appointment WHERE patient_id = ANY(%s) AND status = 'scheduled'",
+            [patient_ids],
+        )
+        return cur.fetchone()[0]
+
+
 def violations() -> dict[str, int]:
     return invariant_violations()
 
@@ -189,9 +198,9 @@ def remove_bench_appointments() -> int:
         cur.execute(
             """
             UPDATE doctors_slot s SET status = 'free' WHERE s.id IN (SELECT slot_id FROM bench_gone)
-              AND s.status = 'booked' AND NOT EXISTS (
+              AND s.status IN ('booked', 'held') AND NOT EXISTS (
                 SELECT 1 FROM appointments_appointment a
-                WHERE a.slot_id = s.id AND a.status IN ('scheduled', 'completed', 'no_show'))
+                WHERE a.slot_id = s.id AND a.status <> 'cancelled')
             """
         )
     return removed
@@ -205,6 +214,19 @@ def remove_bench_tokens() -> int:
             DELETE FROM token_blacklist_outstandingtoken o USING accounts_user u
             WHERE o.user_id = u.id AND u.email LIKE '{BENCH_PATIENT}'
               AND NOT EXISTS (SELECT 1 FROM token_blacklist_blacklistedtoken b WHERE b.token_id = o.id)
+            """,
+            [],
+        )
+        return cur.rowcount
+
+
+def remove_bench_idempotency_keys() -> int:
+    """Delete the Idempotency-Key answers the hold + confirm scenario stored for bench patients."""
+    with connection.cursor() as cur:
+        cur.execute(
+            f"""
+            DELETE FROM scheduler_idempotencykey k USING accounts_user u
+            WHERE k.user_id = u.id AND u.email LIKE '{BENCH_PATIENT}'
             """,
             [],
         )

@@ -12,6 +12,7 @@ import json
 import os
 import random
 import time
+import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -98,6 +99,23 @@ class SearchUser(BenchUser):
         self.client.get(f"/api/slots/?{query}", name="search")
 
 
+class FHIRSearchUser(BenchUser):
+    """``SearchUser``'s search through FHIR: ``GET /fhir/R4/Slot``, the same specialization, status and window."""
+
+    @task
+    def search(self) -> None:
+        now = datetime.now(UTC).replace(microsecond=0)
+        query = urlencode(
+            [
+                ("specialty", PLAN["specialization"]),
+                ("status", "free"),
+                ("start", f"ge{now.isoformat()}"),
+                ("start", f"lt{(now + SEARCH_WINDOW).isoformat()}"),
+            ]
+        )
+        self.client.get(f"/fhir/R4/Slot?{query}", name="fhir-search")
+
+
 class PacedSearchUser(SearchUser):
     """The same search with think time: about ``rate_per_user`` searches a second per user.
 
@@ -128,6 +146,27 @@ class BookingStormUser(BenchUser):
             exhausted_users.append(self.number)
             raise StopUser()
         self.client.post("/api/appointments/", json={"slot": self.slots.pop(0)}, name="book")
+
+
+class HoldConfirmUser(BenchUser):
+    """The checkout a patient app runs: hold a slot of its own lane, then confirm it (two requests).
+
+    Each confirm names the hold the previous request answered, with one Idempotency-Key for both
+    steps (new for every checkout, so a later run never replays an earlier one's answers), as a client
+    that retries would send them. No two users compete, like the booking storm.
+    """
+
+    @task
+    def checkout(self) -> None:
+        if not self.slots:
+            exhausted_users.append(self.number)
+            raise StopUser()
+        slot = self.slots.pop(0)
+        headers = {"Idempotency-Key": f"bench-checkout-{uuid.uuid4().hex}"}
+        held = self.client.post("/api/appointments/hold/", json={"slot": slot}, headers=headers, name="hold")
+        if held.status_code == 201:
+            appointment = held.json()["id"]
+            self.client.post(f"/api/appointments/{appointment}/confirm/", headers=headers, name="confirm")
 
 
 class HotSlotUser(BenchUser):

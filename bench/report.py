@@ -100,6 +100,13 @@ def targets(report: Report) -> list[tuple[str, bool | None, str]]:
         out.append(("booking storm >= 40% of /me req/s", ratio >= 0.4, f"{ratio:.0%}"))
     if storm:
         out.append(("booking storm: 0 errors", storm.errors == 0 and storm.expected_409 == 0, f"{storm.errors}"))
+    hold = r.get("hold")
+    if hold:
+        # Two requests a checkout: checkouts/s is half the req/s.
+        figures = f"{hold.rps / 2:.1f} checkouts/s"
+        if storm:
+            figures += f"; {hold.rps / 2 / storm.rps:.0%} of the booking storm's bookings/s"
+        out.append(("hold + confirm: 0 errors", hold.errors == 0 and hold.expected_409 == 0, figures))
     if hot:
         out.append(
             (
@@ -137,7 +144,19 @@ def targets(report: Report) -> list[tuple[str, bool | None, str]]:
                     f"{s.p50_ms:.1f} vs {2 * me.p50_ms:.1f} ms",
                 )
             )
+    out.extend(_fhir_target(r))
     return out
+
+
+def _fhir_target(r: dict[str, ScenarioResult]) -> list[tuple[str, bool | None, str]]:
+    """The FHIR Slot search runs the REST search's statement: its p50 within 1.5x of the REST one's."""
+    fhir, rest = r.get("fhir_search"), r.get("search")
+    if not fhir:
+        return []
+    name = "FHIR Slot search p50 <= 1.5x REST search p50"
+    if not rest:
+        return [(name, None, f"{fhir.p50_ms:.1f} ms; the REST search did not run")]
+    return [(name, fhir.p50_ms <= 1.5 * rest.p50_ms, f"{fhir.p50_ms:.1f} vs {1.5 * rest.p50_ms:.1f} ms")]
 
 
 def targets_text(report: Report) -> str:

@@ -24,6 +24,7 @@ from bench.stats import Measurement, ScenarioResult, paced_rate, summarize
 
 OK_200 = frozenset({200})
 OK_201 = frozenset({201})
+OK_HOLD_CONFIRM = frozenset({200, 201})
 PGBENCH_LANE = 1000  # slots per pgbench lane: about half a doctor's year, so two lanes fit one doctor
 STORM_LANE_MAX = 1500  # a storm client is one patient with one doctor's slots: at most most of a year
 HEADROOM = 5  # seconds of bookings beyond --duration that the slot reservations allow for
@@ -37,6 +38,7 @@ class Plans:
 
     tokens: dict[int, str]  # user id -> access token
     storm: list[list[Lane]]  # per round: one lane per user
+    hold: list[list[Lane]]  # per round: one lane per user, for hold + confirm
     hot: list[Lane]  # per round: the hot slots
     hot_patients: list[list[tuple[int, int]]]  # per round: (patient id, user id) per user
     listing: list[Lane]
@@ -103,6 +105,7 @@ class Suite:
         """Back to the seeded state: no bench bookings or tokens, no plan table, tables vacuumed."""
         removed = fixtures.remove_bench_appointments()
         fixtures.remove_bench_tokens()
+        fixtures.remove_bench_idempotency_keys()
         pgbench.drop_plan()
         fixtures.vacuum()
         if removed:
@@ -128,12 +131,17 @@ class Suite:
                     for _ in rounds
                 ]
             )
-        storm_lanes = [lane for lanes in storm for lane in lanes]
+        # A checkout is two requests, so lanes sized for the storm's rate last the hold scenario too.
+        hold = [
+            [allocate.lane(storm_slots) for _ in range(config.users)] if "hold" in config.scenarios else []
+            for _ in rounds
+        ]
+        storm_lanes = [lane for lanes in (*storm, *hold) for lane in lanes]
         hot_users = [pair for pairs in hot_patients for pair in pairs]
         user_ids = [lane.user_id for lane in (*storm_lanes, *listing)] + [user_id for _, user_id in hot_users]
         patient_ids = [lane.patient_id for lane in (*storm_lanes, *listing)] + [patient for patient, _ in hot_users]
         fixtures.encrypt_with_this_runs_key(patient_ids)
-        return Plans(fixtures.access_tokens(user_ids), storm, hot, hot_patients, listing)
+        return Plans(fixtures.access_tokens(user_ids), storm, hold, hot, hot_patients, listing)
 
     def _explain(self, plans: Plans) -> dict[str, list[dict[str, str]]]:
         from accounts.models import User
@@ -152,11 +160,13 @@ class Suite:
             "bare": self._me,
             "me": self._me,
             "search": self._search,
+            "fhir_search": self._fhir_search,
             "search_worst": self._search,
             "search_paced": self._search_paced,
             "search_worst_paced": self._search_paced,
             "appointments": self._appointments,
             "storm": self._storm,
+            "hold": self._hold,
             "hot": self._hot,
             "pgbench": self._pgbench,
         }
@@ -191,6 +201,14 @@ class Suite:
         }
         return summarize(name, f"search, {kind}", self._locust("SearchUser", plan, url), ok=OK_200)
 
+    def _fhir_search(self, name: str, plans: Plans, url: str) -> ScenarioResult:
+        """``search`` through FHIR (``GET /fhir/R4/Slot``): the same specialization, window and statement."""
+        plan = {
+            "users": plans.users(plans.listing, with_slots=False),
+            "specialization": specialization_id(fixtures.TYPICAL),
+        }
+        return summarize(name, "FHIR Slot search, typical", self._locust("FHIRSearchUser", plan, url), ok=OK_200)
+
     def _search_paced(self, name: str, plans: Plans, url: str) -> ScenarioResult | None:
         config, closed = self.config, PACED[name]
         this_round = self.report.rounds.get(closed, [])[self.round_no : self.round_no + 1]
@@ -221,6 +239,21 @@ class Suite:
         result = summarize(name, "booking storm", self._locust("BookingStormUser", plan, url), ok=OK_201)
         booked = fixtures.appointments_of([lane.patient_id for lane in lanes])
         self.report.check(self._round("storm_bookings_match_201s"), booked == result.ok)
+        self._invariants(name)
+        return result
+
+    def _hold(self, name: str, plans: Plans, url: str) -> ScenarioResult:
+        """Hold + confirm: every hold confirmed, so as many appointments as 201s, all of them scheduled."""
+        lanes = plans.hold[self.round_no]
+        plan = {"users": plans.users(lanes, with_slots=True)}
+        measurement = self._locust("HoldConfirmUser", plan, url)
+        result = summarize(name, "hold + confirm", measurement, ok=OK_HOLD_CONFIRM)
+        patients = [lane.patient_id for lane in lanes]
+        holds = sum(1 for s in measurement.samples if s.status == 201)
+        confirms = sum(1 for s in measurement.samples if s.status == 200)
+        made, scheduled = fixtures.appointments_of(patients), fixtures.scheduled_appointments_of(patients)
+        self.report.check(self._round("hold_appointments_match_201s"), made == holds)
+        self.report.check(self._round("hold_every_hold_confirmed"), scheduled == confirms == holds)
         self._invariants(name)
         return result
 

@@ -1,13 +1,17 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied as AdminPermissionDenied
-from django.urls import reverse
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from accounts.models import Role
 from doctors import services
 from doctors.models import Department, Doctor, Slot, SlotStatus, Specialization
+from scheduler.admin_forms import call_service
 from scheduler.exceptions import ApplicationError, PermissionDenied
 
 UPCOMING_SHOWN = 20
@@ -37,6 +41,21 @@ class DoctorAdminForm(forms.ModelForm):
                 f"This user's role is {user.role}; only a doctor-role user can own a doctor profile."
             )
         return user
+
+
+LOCAL_MINUTE = "%Y-%m-%dT%H:%M"  # what an <input type="datetime-local"> sends and shows
+
+
+class PublishHoursForm(forms.Form):
+    """Working hours in the clinic's local time (the admin runs in it), optionally repeated every week."""
+
+    start = forms.DateTimeField(widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=LOCAL_MINUTE))
+    end = forms.DateTimeField(widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=LOCAL_MINUTE))
+    repeat_weekly_until = forms.DateField(
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Leave empty for this one period; a date repeats the same local hours every week until then.",
+    )
 
 
 @admin.register(Doctor)
@@ -74,13 +93,67 @@ class DoctorAdmin(admin.ModelAdmin):
         if obj.pk is None:
             return "-"
         slots = obj.slots.filter(start__gte=timezone.now()).order_by("start")[:UPCOMING_SHOWN]
+        zone = timezone.get_current_timezone_name()  # the clinic's on admin pages
         rows = format_html_join(
             "",
-            "<li>{} – {} UTC: {}</li>",
-            ((f"{s.start:%a %Y-%m-%d %H:%M}", f"{s.end:%H:%M}", s.status) for s in slots),
+            "<li>{} – {} {}: {}</li>",
+            (
+                (
+                    f"{timezone.localtime(s.start):%a %Y-%m-%d %H:%M}",
+                    f"{timezone.localtime(s.end):%H:%M}",
+                    zone,
+                    s.status,
+                )
+                for s in slots
+            ),
         )
         link = reverse("admin:doctors_slot_changelist") + f"?doctor__id__exact={obj.pk}"
-        return format_html('<ul>{}</ul><a href="{}">All slots of this doctor</a>', rows or "none", link)
+        publish = reverse("admin:doctors_doctor_publish_hours", args=[obj.pk])
+        return format_html(
+            '<ul>{}</ul><a href="{}">All slots of this doctor</a> · <a href="{}">Publish hours…</a>',
+            rows or "none",
+            link,
+            publish,
+        )
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.publish_hours_view)
+        return [path("<int:object_id>/publish-hours/", view, name="doctors_doctor_publish_hours"), *super().get_urls()]
+
+    def publish_hours_view(self, request, object_id: int):
+        """Publish a doctor's working hours as free slots (``publish_availability``), entered in local time."""
+        if not request.user.has_perm("doctors.add_slot"):
+            raise AdminPermissionDenied
+        doctor = get_object_or_404(Doctor.objects.select_related("user"), pk=object_id)
+        form = PublishHoursForm(request.POST if request.method == "POST" else None)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            published = call_service(
+                form,
+                lambda: services.publish_availability(
+                    doctor=doctor,
+                    by=request.user,
+                    start=data["start"],
+                    end=data["end"],
+                    repeat_weekly_until=data["repeat_weekly_until"],
+                    time_zone=timezone.get_current_timezone_name(),
+                ),
+            )
+            if published is not None:
+                unused = int(published.unused.total_seconds() // 60)
+                note = f" ({unused} minutes left over: slots are whole hours)" if unused else ""
+                messages.success(request, f"Published {len(published.slots)} free slot(s) for {doctor}{note}.")
+                return HttpResponseRedirect(reverse("admin:doctors_doctor_change", args=[doctor.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": doctor,
+            "title": f"Publish hours of {doctor}",
+            "submit_label": "Publish",
+            "form": form,
+            "media": self.media + form.media,
+        }
+        return TemplateResponse(request, "admin/doctors/doctor/publish_hours.html", context)
 
     def save_model(self, request, obj, form, change):
         # Through the services, as the API: update_doctor locks the doctor, then its slots in id order

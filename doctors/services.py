@@ -15,9 +15,9 @@ from django.utils import timezone
 
 from accounts.models import Role, User
 from accounts.services import create_account
+from doctors import signals
 from doctors.models import AvailabilityStatus, Department, Doctor, Slot, SlotStatus, Specialization
 from doctors.periods import Period, split_period, weekly_periods
-from doctors.signals import slots_published
 from scheduler.exceptions import NotFound, PermissionDenied, SlotOverlap, SlotUnavailable
 
 Named = TypeVar("Named", Department, Specialization)
@@ -240,7 +240,7 @@ def publish_availability(
             created = Slot.objects.bulk_create(new_slots)
     except IntegrityError as exc:  # a writer that skipped the doctor lock (e.g. raw SQL) got there first
         raise SlotOverlap() from exc
-    slots_published.send(sender=Slot, slot_ids=[slot.pk for slot in created])
+    signals.slots_published.send(sender=Slot, slot_ids=[slot.pk for slot in created])
     return PublishedAvailability(slots=created, unused=unused)
 
 

@@ -5,19 +5,16 @@ They run on the REST API's selectors and services: ``$find`` is the slot search,
 """
 
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 from rest_framework.response import Response
 
 from accounts.permissions import IsAdmin, IsPatient
 from appointments import selectors as appointment_selectors
 from appointments import services as appointment_services
-from doctors import selectors as doctor_selectors
-from doctors.filters import SlotFilter
-from doctors.models import Slot, SlotStatus
-from fhir.api import FHIRError, FHIRView, invalid
+from fhir import selectors
+from fhir.api import FHIRError, FHIRView, invalid, once_per_key
 from fhir.resources import PROPOSED_PREFIX, AppointmentSerializer, ProposedAppointmentSerializer
 from fhir.search import Search, bundle, parse_date, positive_id, reference_id, searchset
-from fhir.views import base_url, checked, own_patient_id, specialty_id, specialty_names
+from fhir.views import base_url
 from patients import selectors as patient_selectors
 from scheduler.exceptions import NotFound, SlotUnavailable
 
@@ -73,41 +70,47 @@ class FindView(FHIRView):
         start, end = instant_param(search, "start"), instant_param(search, "end")
         if end <= start:
             raise invalid("end", "Must be later than start.")
-        window = {"start_after": start.isoformat(), "start_before": end.isoformat()}
-        checked(SlotFilter(window, queryset=Slot.objects.none()), {"start_after": "start", "start_before": "end"})
-        start = max(start, timezone.now())  # only slots still to come are offered
-        slot_search = doctor_selectors.SlotSearch(
-            doctor=reference_id("practitioner", search.one("practitioner"), "Practitioner"),
-            specialization=specialty_id("specialty", search.one("specialty")),
-            status=SlotStatus.FREE,
-            start_after=start,
-            start_before=end,
-        )
-        if start >= end:  # a window in the past: nothing to offer
-            return Response(bundle(search, [], 0, base_url(request)))
-        rows, total = doctor_selectors.search_slots(slot_search, limit=search.count, offset=search.offset)
-        if total is None:
-            total = doctor_selectors.search_slots(slot_search, limit=1, offset=0)[1]
-        context = {"specialties": specialty_names(rows), "patient_id": own_patient_id(request.user)}
+        rows, total = selectors.bookable_slots(search, start, end)
+        context = {"specialties": selectors.specialty_names(rows), "patient_id": selectors.own_patient_id(request.user)}
         entries = ProposedAppointmentSerializer(rows, many=True, context=context).data
         return Response(bundle(search, entries, total, base_url(request)))
 
 
 class _ScheduleOperation(FHIRView):
-    """``$hold`` and ``$book``: a patient for themself, an admin for ``patient-reference``; doctors 403."""
+    """``$hold`` and ``$book``: a patient for themself, an admin for ``patient-reference``; doctors 403.
+
+    Both take an ``Idempotency-Key`` as the REST hold and booking do: these are operations, not creates, so
+    FHIR's conditional create (``If-None-Exist``) does not apply, and an engine that retries after a timeout
+    must not hold or book twice.
+    """
 
     permission_classes = [IsPatient | IsAdmin]
 
     def post(self, request):
         search = Search(request, ("appointment-reference", "patient-reference"), parameters(request))
+        appointment_id = self.appointment_id(search)
+
+        def operation() -> tuple[int, dict]:
+            appointment = self.run_as_fhir(request, search, appointment_id)
+            return 200, searchset([AppointmentSerializer(appointment).data], 1, base_url(request))
+
+        return once_per_key(request, operation)
+
+    @staticmethod
+    def appointment_id(search: Search) -> str:
+        """``Appointment/proposed-42`` or ``Appointment/7`` → ``proposed-42`` or ``7``."""
         raw = search.one("appointment-reference")
         if raw is None:
             raise invalid("appointment-reference", "This parameter is required.")
         target = raw.rstrip("/").rsplit("/", 2)
         if len(target) < 2 or target[-2] != "Appointment":
             raise invalid("appointment-reference", "Give an Appointment reference, e.g. Appointment/proposed-42.")
+        return target[-1]
+
+    def run_as_fhir(self, request, search: Search, appointment_id: str):
+        """``run``, its errors as ITI-116/117 answer them."""
         try:
-            appointment = self.run(request, search, target[-1])
+            return self.run(request, search, appointment_id)
         except SlotUnavailable as exc:
             # ITI-116/117: the time is gone. The status is the REST API's (409), the issue fatal/not-found.
             raise FHIRError(
@@ -115,8 +118,6 @@ class _ScheduleOperation(FHIRView):
             ) from exc
         except ValidationError as exc:  # a slot in the past
             raise invalid("appointment-reference", " ".join(exc.messages)) from exc
-        resource = AppointmentSerializer(appointment).data
-        return Response(searchset([resource], 1, base_url(request)))
 
     @staticmethod
     def patient(request, search: Search):

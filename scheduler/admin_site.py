@@ -2,6 +2,7 @@
 
 import datetime
 import logging
+from functools import wraps
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
@@ -17,6 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 
 DASHBOARD_ROWS = 50
+ARRIVALS_PER_DOCTOR = 3
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +44,27 @@ class ClinicAdminSite(admin.AdminSite):
     site_title = "Clinic Scheduler admin"
     index_title = "Clinic dashboard"
     index_template = "admin/clinic_index.html"
+
+    def admin_view(self, view, cacheable=False):
+        """Every admin page reads and takes times in the clinic's time zone (``CLINIC_TIME_ZONE``).
+
+        The zone stays active while the page renders (a TemplateResponse renders after the view returns),
+        so lists show local times and a form's naive local input becomes the right UTC instant.
+        """
+        inner = super().admin_view(view, cacheable)
+
+        @wraps(inner)
+        def in_clinic_time(request, *args, **kwargs):
+            with timezone.override(settings.CLINIC_TIME_ZONE):
+                response = inner(request, *args, **kwargs)
+                if callable(getattr(response, "render", None)):
+                    response = response.render()
+                return response
+
+        return in_clinic_time
+
+    def each_context(self, request):
+        return {**super().each_context(request), "clinic_time_zone": settings.CLINIC_TIME_ZONE}
 
     @cached_property
     def login_form(self):
@@ -107,25 +130,51 @@ class ClinicAdminSite(admin.AdminSite):
             raise TooManyRequests("Too many sign-in attempts from this address.", retry_after=int(throttle.wait() or 1))
 
     def index(self, request, extra_context=None):
-        from appointments.models import Appointment, AppointmentStatus
+        """Today in the clinic: who has checked in, the next arrivals per doctor, the doctors' statuses.
+
+        Holds are not arrivals (a live one is no booking yet, an expired one reads cancelled): the lists
+        filter by the status as it reads now. A fixed number of queries, however many doctors and visits.
+        """
+        from django.db.models import F, Window
+        from django.db.models.functions import RowNumber
+
+        from appointments.models import NOT_A_VISIT, Appointment, AppointmentStatus
         from doctors.models import AvailabilityStatus, Doctor
 
+        now = timezone.now()
         tz = ZoneInfo(settings.CLINIC_TIME_ZONE)
-        today = timezone.now().astimezone(tz).date()
+        today = now.astimezone(tz).date()
         day_start = datetime.datetime.combine(today, datetime.time.min, tzinfo=tz)
-        todays = (
-            Appointment.objects.filter(start__gte=day_start, start__lt=day_start + datetime.timedelta(days=1))
-            .exclude(status=AppointmentStatus.CANCELLED)
+        day_end = datetime.datetime.combine(today + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz)
+        todays = Appointment.objects.filter(start__gte=day_start, start__lt=day_end)
+        checked_in = (
+            todays.with_status(AppointmentStatus.CHECKED_IN, now=now)
             .select_related("patient__user", "doctor__user")
-            .order_by("start")
+            .order_by("start", "pk")
         )
+        # The next few scheduled visits of each doctor that are not over, numbered per doctor in SQL.
+        arrivals = (
+            todays.with_status(AppointmentStatus.SCHEDULED, now=now)
+            .filter(end__gt=now)
+            .annotate(nth=Window(RowNumber(), partition_by=[F("doctor_id")], order_by=[F("start"), F("pk")]))
+            .filter(nth__lte=ARRIVALS_PER_DOCTOR)
+            .select_related("patient__user", "doctor__user")
+            .order_by("doctor__user__last_name", "doctor_id", "start")
+        )
+        arrivals_by_doctor: dict[int, SimpleNamespace] = {}
+        for appointment in arrivals[: DASHBOARD_ROWS * ARRIVALS_PER_DOCTOR]:
+            row = arrivals_by_doctor.setdefault(
+                appointment.doctor_id, SimpleNamespace(doctor=appointment.doctor, appointments=[])
+            )
+            row.appointments.append(appointment)
+        visits = todays.with_effective_status(now=now).exclude(status_now__in=NOT_A_VISIT)
         statuses = dict(Doctor.objects.values_list("availability_status").annotate(n=Count("id")))
         occupied = Doctor.objects.filter(availability_status=AvailabilityStatus.OCCUPIED).select_related("user")
         context = {
             "clinic_today": today,
-            "clinic_time_zone": settings.CLINIC_TIME_ZONE,
-            "todays_appointments": todays[:DASHBOARD_ROWS],
-            "todays_count": todays.count(),
+            "checked_in": checked_in[:DASHBOARD_ROWS],
+            "arrivals_by_doctor": list(arrivals_by_doctor.values()),
+            "todays_count": visits.count(),
             "doctors_available": statuses.get(AvailabilityStatus.AVAILABLE, 0),
             "doctors_occupied": statuses.get(AvailabilityStatus.OCCUPIED, 0),
             "occupied_doctors": occupied[:DASHBOARD_ROWS],

@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from scheduler import db_unavailable
+from scheduler import db_unavailable, metrics
 from scheduler.exceptions import ApplicationError
 from scheduler.throttles import AddressRateThrottle
 
@@ -34,6 +34,8 @@ def _validation_detail(exc: DjangoValidationError):
 def exception_handler(exc, context):
     """DRF's native body (``detail`` or field errors) plus a ``code`` for domain errors."""
     if isinstance(exc, ApplicationError):
+        if exc.status_code == status.HTTP_409_CONFLICT:
+            metrics.conflict(exc.code)
         headers = {}
         if getattr(exc, "retry_after", None) is not None:
             headers["Retry-After"] = str(exc.retry_after)

@@ -1,10 +1,11 @@
 """Idempotency-Key support for POST requests (IETF draft-ietf-httpapi-idempotency-key-header).
 
-A retried request with the same key and the same body gets the first answer again instead of being
-executed twice; the same key with a different body is a 422; the same key while the first request is
-still running is a 409. The key row is written in the same transaction as the operation, so it exists
-exactly when the operation's effects do. Only successful answers are stored: a failed request wrote
-nothing, so running it again is safe.
+A key belongs to one user on one endpoint (method and path): a client may send one key per checkout
+to both the hold and its confirm. A retried request with the same key and the same body gets the first
+answer again instead of being executed twice; the same key with a different body is a 422; the same
+key while the first request is still running is a 409. The key row is written in the same transaction
+as the operation, so it exists exactly when the operation's effects do. Only successful answers are
+stored: a failed request wrote nothing, so running it again is safe.
 
 The stored answer carries clinical text (a booking's reason), so it is encrypted like every other such
 column, and the request's fingerprint is a keyed hash (an unkeyed hash of a short reason could be
@@ -23,6 +24,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
+from rest_framework.response import Response
 
 from scheduler.exceptions import ApplicationError, Conflict
 from scheduler.models import IdempotencyKey
@@ -78,11 +80,12 @@ def fingerprint(*, method: str, path: str, body) -> Fingerprint:
     return result
 
 
-def _try_lock(user_id: int, key: str) -> bool:
-    """A transaction-scoped advisory lock on (user, key); SQLite serialises writers anyway."""
+def _try_lock(user_id: int, scope: str, key: str) -> bool:
+    """A transaction-scoped advisory lock on (user, endpoint, key); SQLite serialises writers anyway."""
     if connection.vendor != "postgresql":
         return True
-    lock_id = int.from_bytes(hashlib.sha256(f"idempotency:{user_id}:{key}".encode()).digest()[:8], "big", signed=True)
+    name = f"idempotency:{user_id}:{scope}:{key}"
+    lock_id = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [lock_id])
         return cursor.fetchone()[0]
@@ -100,13 +103,13 @@ def _as_fingerprint(value: str) -> Fingerprint:
 
 @transaction.atomic
 def run_idempotent(
-    *, user, key: str, request_fingerprint: str, operation: Callable[[], tuple[int, dict]]
+    *, user, key: str, request_fingerprint: str, operation: Callable[[], tuple[int, dict]], scope: str = ""
 ) -> tuple[int, dict, bool]:
-    """Run ``operation`` once per (user, key); returns (status, body, replayed)."""
+    """Run ``operation`` once per (user, ``scope``, key); returns (status, body, replayed)."""
     check_key(key)
-    if not _try_lock(user.pk, key):
+    if not _try_lock(user.pk, scope, key):
         raise KeyInProgress()
-    stored = IdempotencyKey.objects.filter(user=user, key=key).first()
+    stored = IdempotencyKey.objects.filter(user=user, scope=scope, key=key).first()
     if stored is not None and stored.created_at < timezone.now() - TTL:
         stored.delete()  # expired and not yet purged: the key is free again
         stored = None
@@ -116,10 +119,29 @@ def run_idempotent(
         return stored.response_status, json.loads(stored.response_body), True
     status, body = operation()
     if 200 <= status < 300:
-        IdempotencyKey.objects.create(user=user, key=key, fingerprint=str(request_fingerprint),
+        IdempotencyKey.objects.create(user=user, scope=scope, key=key, fingerprint=str(request_fingerprint),
                                       response_status=status, response_body=json.dumps(body))  # fmt: skip
         transaction.on_commit(_purge_after_write, robust=True)
     return status, body, False
+
+
+def respond_once(request, operation: Callable[[], tuple[int, dict]]) -> Response:
+    """Answer a POST with ``operation`` (returning status and body), run once per ``Idempotency-Key``.
+
+    The one helper of every command that accepts the header: keyed per user and endpoint (method and
+    path); a retry with the same key and body gets the first answer again, marked ``Idempotent-Replayed``.
+    Without the header, ``operation`` simply runs.
+    """
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        code, body = operation()
+        return Response(body, status=code)
+    scope = f"{request.method} {request.path}"
+    fingerprint_ = fingerprint(method=request.method, path=request.path, body=request.data)
+    code, body, replayed = run_idempotent(
+        user=request.user, key=key, request_fingerprint=fingerprint_, operation=operation, scope=scope
+    )
+    return Response(body, status=code, headers={"Idempotent-Replayed": "true"} if replayed else None)
 
 
 def purge_expired(*, older_than: datetime.timedelta = TTL, limit: int = PURGE_BATCH) -> int:

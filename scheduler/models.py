@@ -43,6 +43,8 @@ class IdempotencyKey(models.Model):
     """
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # The endpoint ("POST /api/appointments/7/confirm/"): a key is one user's on one endpoint.
+    scope = models.CharField(max_length=255, db_default="")
     key = models.CharField(max_length=255)
     fingerprint = models.CharField(max_length=64)
     response_status = models.PositiveSmallIntegerField()
@@ -50,7 +52,36 @@ class IdempotencyKey(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_user_key_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "scope", "key"], name="idempotency_user_scope_key_unique")
+        ]
 
     def __str__(self) -> str:
         return f"{self.user_id}:{self.key}"
+
+
+class WorkerHeartbeat(models.Model):
+    """When each background worker process last said it was alive (``scheduler.health``)."""
+
+    worker = models.CharField(max_length=255, unique=True)  # host:pid
+    seen_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return self.worker
+
+
+class PeriodicRun(models.Model):
+    """One row per periodic job and tick (``WORKER_TICK_SECONDS`` long): the worker that writes it runs the
+    job, any other sees the row and skips it, so a job runs once per tick however many workers run
+    (``scheduler.periodic``)."""
+
+    job = models.CharField(max_length=100)
+    tick = models.BigIntegerField()
+    worker = models.CharField(max_length=64)
+    ran_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["job", "tick"], name="periodic_run_once_per_tick")]
+
+    def __str__(self) -> str:
+        return f"{self.job}@{self.tick}"

@@ -4,7 +4,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from calendar_feed.views import feed as calendar_feed
 from patients.views import RegisterView
-from scheduler.views import api_not_found, healthz
+from scheduler.metrics_http import metrics_view
+from scheduler.views import api_not_found, healthz, readyz
 
 api_patterns = [
     path("auth/register/", RegisterView.as_view(), name="register"),
@@ -13,6 +14,7 @@ api_patterns = [
     path("", include("doctors.urls")),
     path("", include("appointments.urls")),
     path("", include("records.urls")),
+    path("", include("notifications.urls")),
     path("", include("waitlist.urls")),
     path("", include("calendar_feed.urls")),
 ]
@@ -26,6 +28,8 @@ urlpatterns = [
     path("healthz/", healthz, name="healthz"),
     path("calendar/<str:token>.ics", calendar_feed, name="calendar-feed"),
     path("fhir/", include("fhir.urls")),  # its own catch-all answers an OperationOutcome 404
+    path("readyz/", readyz, name="readyz"),
+    path("metrics", metrics_view, name="metrics"),
     # Last: whatever else is under /api/ is a JSON 404, in any DEBUG mode. Only paths ending
     # in "/" match, so a missing trailing slash still gets APPEND_SLASH's redirect first.
     re_path(r"^api/(?:.*/)?$", api_not_found),

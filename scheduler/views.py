@@ -8,7 +8,7 @@ from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
-from scheduler import db_unavailable
+from scheduler import db_unavailable, health
 
 
 @require_safe
@@ -21,6 +21,13 @@ def healthz(request):
     except DatabaseError:
         return JsonResponse({"status": "unavailable"}, status=503)
     return JsonResponse({"status": "ok"})
+
+
+@require_safe
+def readyz(request):
+    """200 when this process should take traffic (``scheduler.health.readiness``), else 503; each check listed."""
+    ready, checks = health.readiness()
+    return JsonResponse({"status": "ok" if ready else "unavailable", "checks": checks}, status=200 if ready else 503)
 
 
 def server_error(request):

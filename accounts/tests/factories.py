@@ -21,3 +21,30 @@ class UserFactory(DjangoModelFactory[User]):
         self.set_password(extracted or DEFAULT_PASSWORD)
         if create:
             self.save(update_fields=["password"])
+
+
+# What the front desk needs in the admin (DesignDecisions.md, the front desk): an admin-role staff user,
+# not a superuser, with these model permissions.
+FRONT_DESK_PERMISSIONS = [
+    "appointments.view_appointment",
+    "appointments.change_appointment",
+    "patients.view_patient",
+    "doctors.view_doctor",
+    "doctors.view_slot",
+    "doctors.add_slot",
+]
+
+
+class ReceptionistFactory(UserFactory):
+    """A staff user with the front desk's permissions (``role="doctor"`` makes a staff doctor)."""
+
+    role = Role.ADMIN
+    is_staff = True
+
+    @factory.post_generation
+    def front_desk_permissions(self, create: bool, extracted: object, **kwargs: object) -> None:
+        from django.contrib.auth.models import Permission
+
+        for name in FRONT_DESK_PERMISSIONS:
+            app_label, codename = name.split(".")
+            self.user_permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))

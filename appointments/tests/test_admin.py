@@ -20,7 +20,8 @@ def staff(client, admin_user):
 def test_cancel_action_uses_the_service_and_frees_the_slot(staff):
     appointment = AppointmentFactory()
     response = staff.post("/admin/appointments/appointment/",
-                          {"action": "cancel_selected", "_selected_action": [appointment.pk]})  # fmt: skip
+                          {"action": "cancel_selected", "_selected_action": [appointment.pk],
+                           "apply": "Cancel", "reason": "Clinic closed"})  # fmt: skip
     assert response.status_code == 302
     appointment.refresh_from_db()
     assert appointment.status == AppointmentStatus.CANCELLED

@@ -79,6 +79,17 @@ def test_a_paced_search_is_held_to_50_ms_alone():
     assert not [t for t in targets(report) if "2x /me" in t[0]]
 
 
+def test_the_fhir_slot_search_is_held_to_1_5x_the_rest_search_p50():
+    report = Report()
+    report.add(result("fhir_search", rps=100, p50_ms=600.0, title="FHIR Slot search, typical"))
+    assert target(report, "FHIR Slot search p50")[1:] == (None, "600.0 ms; the REST search did not run")
+    report.add(result("search", rps=140, p50_ms=450.0, title="search, typical"))
+    assert target(report, "FHIR Slot search p50 <= 1.5x REST search p50")[1:] == (True, "600.0 vs 675.0 ms")
+    report.add(result("fhir_search", rps=90, p50_ms=700.0, title="FHIR Slot search, typical"))
+    assert target(report, "FHIR Slot search p50")[1] is False
+    assert not [t for t in targets(report) if t[0].startswith("FHIR Slot search, typical")]
+
+
 def test_storm_target_is_the_ratio_to_me():
     report = Report()
     report.add(result("me", rps=200, p50_ms=300.0))
@@ -86,6 +97,19 @@ def test_storm_target_is_the_ratio_to_me():
     assert target(report, "booking storm >= 40%")[1:] == (False, "39%")
     report.add(result("storm", rps=80, p50_ms=800.0))
     assert target(report, "booking storm >= 40%")[1] is True
+
+
+def test_hold_and_confirm_is_reported_as_checkouts_beside_the_storm():
+    report = Report()
+    report.add(result("storm", rps=100, p50_ms=500.0))
+    report.add(result("hold", rps=120, p50_ms=400.0))
+    assert target(report, "hold + confirm") == (
+        "hold + confirm: 0 errors",
+        True,
+        "60.0 checkouts/s; 60% of the booking storm's bookings/s",
+    )
+    report.add(result("hold", rps=120, p50_ms=400.0, status=409))
+    assert target(report, "hold + confirm")[1] is False
 
 
 def test_the_pace_is_a_share_of_what_the_closed_loop_search_answered():
@@ -119,6 +143,7 @@ def test_a_paced_search_needs_its_closed_loop_search_or_a_fixed_rate(capsys):
 
 def test_scenarios_run_in_the_documented_order_whatever_order_they_are_given_in(capsys):
     assert parse_args(["--scenarios", "storm,bare,me"]).scenarios == ("bare", "me", "storm")
+    assert parse_args(["--scenarios", "hot,hold,storm"]).scenarios == ("storm", "hold", "hot")
     assert "unknown scenario(s) nope" in error_of(capsys, ["--scenarios", "me,nope"])
 
 

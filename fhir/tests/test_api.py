@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from appointments.models import Appointment
 from appointments.tests.factories import AppointmentFactory
 from doctors.models import SlotStatus
 from doctors.tests.factories import SlotFactory
@@ -236,8 +237,8 @@ def parameters(**values):
     return {"resourceType": "Parameters", "parameter": items}
 
 
-def post(client, path, body):
-    response = client.post(R4 + path, body, format="json")
+def post(client, path, body, **headers):
+    response = client.post(R4 + path, body, format="json", **headers)
     assert response.status_code < 500, response.content
     return response
 
@@ -374,6 +375,22 @@ def test_hold_then_book_confirms_and_another_patients_hold_is_a_404(patient_clie
     assert booked["status"] == "booked" and booked["id"] == held["id"]
     assert ok(get(patient_client, f"Slot/{slots[0].pk}"), "Slot")["status"] == "busy"
     outcome(post(patient_client, "Appointment/$hold", mine), 400, "invalid", where="appointment-reference")
+
+
+def test_hold_and_book_run_once_per_idempotency_key(patient, patient_client, slots):
+    reference = parameters(appointment_reference=f"Appointment/proposed-{slots[0].pk}")
+    held = ok(post(patient_client, "Appointment/$hold", reference, HTTP_IDEMPOTENCY_KEY="hold-1"), "Bundle")
+    retried = post(patient_client, "Appointment/$hold", reference, HTTP_IDEMPOTENCY_KEY="hold-1")
+    assert ok(retried, "Bundle") == held and retried["Idempotent-Replayed"] == "true"
+    assert retried["Content-Type"].startswith("application/fhir+json")
+    assert Appointment.objects.filter(patient=patient).count() == 1
+    other = parameters(appointment_reference=f"Appointment/proposed-{slots[1].pk}")
+    outcome(post(patient_client, "Appointment/$hold", other, HTTP_IDEMPOTENCY_KEY="hold-1"), 422, "business-rule")
+    mine = parameters(appointment_reference=f"Appointment/{held['entry'][0]['resource']['id']}")
+    booked = ok(post(patient_client, "Appointment/$book", mine, HTTP_IDEMPOTENCY_KEY="book-1"), "Bundle")
+    again = post(patient_client, "Appointment/$book", mine, HTTP_IDEMPOTENCY_KEY="book-1")
+    assert ok(again, "Bundle") == booked and again["Idempotent-Replayed"] == "true"
+    outcome(post(patient_client, "Appointment/$book", mine, HTTP_IDEMPOTENCY_KEY=" \x01"), 400, "invalid")
 
 
 @pytest.mark.parametrize("status", ["pending", "scheduled", "checked_in", "completed", "cancelled", "no_show"])

@@ -6,6 +6,7 @@ unless ``DJANGO_HTTPS=off``. ``scheduler.settings.test`` adjusts a few things fo
 
 import base64
 import hashlib
+import ipaddress
 from datetime import timedelta
 from pathlib import Path
 
@@ -66,20 +67,23 @@ INSTALLED_APPS = [
     "phonenumber_field",
     "corsheaders",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "accounts",
     "patients",
     "doctors",
     "appointments",
     "records",
+    "notifications",
     "fhir",
-    "django_tasks",
-    "django_tasks_db",
     "waitlist",
     "calendar_feed",
     "scheduler.apps.SchedulerConfig",  # project-wide models, commands (seed_demo) and templates
 ]
 
 MIDDLEWARE = [
+    "scheduler.request_log.RequestLogMiddleware",  # request id, one JSON line per request (outermost)
+    "scheduler.metrics_http.MetricsMiddleware",  # latency and status by view, 503s included
     "scheduler.db_unavailable.DatabaseUnavailableMiddleware",  # a lost DB connection is a 503, not a 500
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -118,6 +122,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Persistent connections with a liveness check; see DesignDecisions.md (connections).
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# DATABASE_POOLER=pgbouncer: DATABASE_URL points at a PgBouncer in transaction pooling (README, Deployment).
+# Consecutive transactions of one Django connection may then run on different server connections, so
+# nothing may outlive a transaction: no server-side cursors (QuerySet.iterator() declares one WITH HOLD
+# outside a transaction), only pg_advisory_xact_lock, SET only as SET LOCAL. Persistent connections and
+# their health checks stay: they are kept to PgBouncer, which is cheap, and re-made if it restarted.
+DATABASE_POOLER = env.str("DATABASE_POOLER", default="")
+if DATABASE_POOLER not in ("", "pgbouncer"):
+    raise ImproperlyConfigured("DATABASE_POOLER must be empty or 'pgbouncer'.")
+if DATABASE_POOLER == "pgbouncer":
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 # SQLite (development only) ignores the INCLUDE columns of the covering slot indexes; that is fine.
 SILENCED_SYSTEM_CHECKS = [
     "models.W040",
@@ -185,7 +199,7 @@ CSRF_COOKIE_SECURE = HTTPS
 SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=31_536_000) if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=True)
 SECURE_HSTS_PRELOAD = env.bool("DJANGO_HSTS_PRELOAD", default=True)
-SECURE_REDIRECT_EXEMPT = [r"^healthz/$"]  # load balancers probe over plain HTTP
+SECURE_REDIRECT_EXEMPT = [r"^healthz/$", r"^readyz/$"]  # load balancers probe over plain HTTP
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 # How many reverse proxies in front of the app append to X-Forwarded-For (0: use REMOTE_ADDR).
@@ -228,6 +242,36 @@ THROTTLE_RATES = {
 # Identical reads of a medical record or a patient profile (same user, object, kind of read and client
 # address) within this many seconds make one audit entry; 0 records every read (scheduler.audit).
 AUDIT_COALESCE_SECONDS = env.int("AUDIT_COALESCE_SECONDS", default=60)
+
+# ------------------------------------------------------------------------------------------------
+# Background work (DesignDecisions.md, the task queue): Django's tasks API on its database backend. A task
+# is a row written in the transaction of the change that causes it; `manage.py worker` (Procfile) runs
+# them and the periodic jobs. Any number of workers, on any number of machines.
+# ------------------------------------------------------------------------------------------------
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# The periodic jobs (hold expiry, idempotency-key purge, ...) run once per this many seconds, whatever the
+# number of workers (scheduler.periodic).
+WORKER_TICK_SECONDS = env.int("WORKER_TICK_SECONDS", default=60)
+# Seconds a worker waits for new tasks when the queue is empty.
+WORKER_POLL_SECONDS = env.float("WORKER_POLL_SECONDS", default=1.0)
+
+# Email: EMAIL_URL in django-environ's form (smtp://user:pass@host:587/?tls=True, smtp+ssl://...);
+# default: printed to the console (development).
+# EMAIL_BACKEND, EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER/PASSWORD, EMAIL_USE_TLS/SSL from the URL.
+globals().update({k: v for k, v in env.email_url("EMAIL_URL", default="consolemail://").items() if v not in (None, "")})
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Clinic <no-reply@clinic.localhost>")
+# A mail server that does not answer must not hold a worker for long.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+# Reminders go this many hours before the start (comma separated: "48,2").
+REMINDER_HOURS = [int(hours) for hours in env.list("REMINDER_HOURS", default=["24"])]
+# Sending: up to NOTIFICATION_MAX_ATTEMPTS tries, waiting NOTIFICATION_RETRY_SECONDS, then twice as long
+# each time (60 s, 2, 4, 8 min: about a quarter of an hour), then `failed`. A worker that took one and
+# vanished gives it up after NOTIFICATION_LEASE_SECONDS (longer than EMAIL_TIMEOUT allows a send to take).
+NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=5)
+NOTIFICATION_RETRY_SECONDS = env.float("NOTIFICATION_RETRY_SECONDS", default=60.0)
+NOTIFICATION_LEASE_SECONDS = env.float("NOTIFICATION_LEASE_SECONDS", default=max(120.0, 3.0 * EMAIL_TIMEOUT))
+# A queued notification this long overdue with no task waiting gets a new one (the periodic requeue).
+NOTIFICATION_STALL_SECONDS = env.float("NOTIFICATION_STALL_SECONDS", default=60.0)
 
 # ------------------------------------------------------------------------------------------------
 # Django REST framework
@@ -293,6 +337,8 @@ SPECTACULAR_SETTINGS = {
         "RecordAccessActionEnum": "records.models.RecordAccessLog.Action",
         "GrantTypeEnum": "accounts.serializers.GRANT_TYPES",
         "ConflictCodeEnum": "scheduler.exceptions.CONFLICT_CODES",
+        "NotificationKindEnum": "notifications.models.NotificationKind",
+        "NotificationStatusEnum": "notifications.models.NotificationStatus",
         "WaitlistEntryStatusEnum": "waitlist.models.EntryStatus",
     },
     "GET_LIB_DOC_EXCLUDES": "scheduler.schema.lib_doc_excludes",
@@ -306,23 +352,62 @@ SPECTACULAR_SETTINGS = {
         {"name": "slots", "description": "Doctors' working hours as bookable 1-hour slots."},
         {"name": "appointments", "description": "Booking, cancelling, completing and rescheduling."},
         {"name": "records", "description": "Medical records and their audit trail."},
+        {"name": "notifications", "description": "The emails sent about your appointments."},
         {"name": "waitlist", "description": "Waiting for a freed slot of a doctor or a specialization."},
         {"name": "calendar", "description": "A secret iCalendar feed of the caller's appointments."},
     ],
 }
 
 # ------------------------------------------------------------------------------------------------
-# Logging: structured enough to read, never request bodies (they carry passwords and health data).
+# Operations: metrics, readiness (README, Deployment)
 # ------------------------------------------------------------------------------------------------
+# /metrics answers a scraper that sends "Authorization: Bearer METRICS_TOKEN" or comes from an address in
+# METRICS_ALLOWED_IPS (comma-separated addresses or networks, matched against the client address as
+# TRUSTED_PROXY_COUNT defines it); with neither set, /metrics is off (404).
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[])
+for _network in METRICS_ALLOWED_IPS:
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError as _exc:
+        raise ImproperlyConfigured(f"METRICS_ALLOWED_IPS: {_network!r} is not an address or network.") from _exc
+# The background worker records a heartbeat every WORKER_HEARTBEAT_SECONDS (scheduler.health); /readyz/
+# calls a worker stale after WORKER_STALE_SECONDS without one, and answers 503 for a missing or stale
+# worker when READY_REQUIRES_WORKER (default: on in production, off for `make run`).
+WORKER_HEARTBEAT_SECONDS = env.int("WORKER_HEARTBEAT_SECONDS", default=15)
+WORKER_STALE_SECONDS = env.int("WORKER_STALE_SECONDS", default=60)
+READY_REQUIRES_WORKER = env.bool("READY_REQUIRES_WORKER", default=not DEBUG)
+
+# ------------------------------------------------------------------------------------------------
+# Logging: one JSON object per line (LOG_FORMAT=plain for reading by eye), each with the request id
+# (scheduler.request_log). Never request bodies, query strings or header values: they carry passwords,
+# tokens and health data. Every log line is scanned for PHI and secrets by scheduler/tests/test_logging.py.
+# ------------------------------------------------------------------------------------------------
+LOG_FORMAT = env.str("LOG_FORMAT", default="json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {
+        "request_id": {"()": "scheduler.request_log.RequestIdFilter"},
+        "server_errors_only": {"()": "scheduler.request_log.ServerErrorsOnly"},
+    },
+    "formatters": {
+        "json": {
+            "()": "scheduler.request_log.JsonFormatter",
+            "format": "%(levelname)s %(name)s %(message)s %(request_id)s",
+            "rename_fields": {"levelname": "level", "name": "logger"},
+            "timestamp": "time",  # ISO 8601 in UTC
+        },
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain" if LOG_FORMAT == "plain" else "json",
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
+    # Django's 4xx warnings repeat the request line without its redaction; its 5xx errors stay.
+    "loggers": {"django.request": {"filters": ["server_errors_only"]}},
 }
-
-# ------------------------------------------------------------------------------------------------
-# Background tasks (django-tasks, database backend: enqueued in the caller's transaction)
-# ------------------------------------------------------------------------------------------------
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

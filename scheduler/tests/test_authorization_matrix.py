@@ -15,6 +15,7 @@ from rest_framework.test import APIClient
 from accounts.models import Role
 from accounts.services import issue_tokens
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
+from appointments.models import AppointmentStatus
 from appointments.tests.factories import AppointmentFactory, past_appointment
 from doctors.tests.factories import DepartmentFactory, DoctorFactory, SlotFactory, SpecializationFactory
 from patients.tests.factories import PatientFactory
@@ -38,6 +39,8 @@ class World:
     patient: object
     doctor: object
     appointment: object
+    hold: object
+    today: object
     past_appointment: object
     unrecorded_appointment: object
     record: object
@@ -58,12 +61,17 @@ def build_world() -> World:
     visited = past_appointment(hours_ago=6, patient=patient, slot__doctor=doctor)
     unrecorded = past_appointment(hours_ago=4, patient=patient, slot__doctor=doctor)
     record = record_services.create_record(appointment_id=visited.pk, by=doctor.user, diagnosis="Flu", ip=None)
+    # A visit that is on now, for check-in: today in any time zone, and not over.
+    current = timezone.now()
+    today = AppointmentFactory(patient=patient, slot__doctor=doctor, slot__start=current, slot__end=current + hour)
     return World(
         users={"patient": patient.user, "other_patient": other_patient.user, "doctor": doctor.user,
                "other_doctor": other_doctor.user, "admin": admin},
         patient=patient,
         doctor=doctor,
         appointment=appointment,
+        hold=AppointmentFactory(patient=patient, slot__doctor=doctor, status=AppointmentStatus.PENDING),
+        today=today,
         past_appointment=AppointmentFactory(patient=patient, slot=past_slot),
         unrecorded_appointment=unrecorded,
         record=record,
@@ -170,6 +178,19 @@ MATRIX = {
         None,
         only(200, {"patient", "doctor", "admin"}, hidden={"other_patient", "other_doctor"}),
     ),
+    ("POST", "/api/appointments/hold/"): (None, booking, only(201, {"patient", "other_patient", "admin"})),
+    ("POST", "/api/appointments/{id}/confirm/"): (
+        lambda w: w.hold.pk,
+        None,
+        only(200, {"patient", "admin"}, hidden={"other_patient"}),
+    ),
+    ("POST", "/api/appointments/{id}/check-in/"): (
+        lambda w: w.today.pk,
+        None,
+        only(200, {"doctor", "admin"}, hidden={"other_doctor"}),
+    ),
+    ("GET", "/api/booking-policy/"): (None, None, SIGNED_IN),
+    ("PATCH", "/api/booking-policy/"): (None, lambda w, r: {"hold_seconds": 900}, only(200, {"admin"})),
     ("POST", "/api/appointments/{id}/cancel/"): (
         lambda w: w.appointment.pk,
         lambda w, r: {},
@@ -197,6 +218,7 @@ MATRIX = {
         only(201, {"doctor"}),
     ),
     ("GET", "/api/records/audit/"): (None, None, only(200, {"admin"})),
+    ("GET", "/api/notifications/"): (None, None, SIGNED_IN),
     ("GET", "/api/records/{id}/"): (
         lambda w: w.record.pk,
         None,

@@ -26,7 +26,14 @@ BUDGET = {
     # user, booking policy (a patient's booking is bound by it), patient lock, slot lock, slot update,
     # appointment, event, and the savepoint pair the test client's transaction adds (BEGIN/COMMIT in
     # production). Without PostgreSQL's exclusion constraint the patient's overlap is one query more.
-    "book": 9 if connection.vendor == "postgresql" else 10,
+    # Then, in the same transaction, the confirmation and the reminder: a notification row and its task
+    # row each (notifications.services.queue_notification).
+    "book": 13 if connection.vendor == "postgresql" else 14,
+    # A hold is a booking that writes the slot held, and sends nothing yet: 4 statements fewer.
+    "hold": 9 if connection.vendor == "postgresql" else 10,
+    # user, appointment (visibility), patient lock, current slot id, slot lock, appointment lock, slot
+    # update, appointment update, event, and the savepoint pair; then the confirmation and the reminder.
+    "confirm": 15,
     "own_appointments": 3,
     "doctors": 3,
 }
@@ -53,6 +60,20 @@ def test_booking(patient_client):
     slot = SlotFactory()
     n, sql = count_queries(lambda: patient_client.post("/api/appointments/", {"slot": slot.pk}, format="json"))
     assert n == BUDGET["book"], "\n".join(sql)
+
+
+def test_hold(patient_client):
+    slot = SlotFactory()
+    n, sql = count_queries(lambda: patient_client.post("/api/appointments/hold/", {"slot": slot.pk}, format="json"))
+    assert n == BUDGET["hold"], "\n".join(sql)
+
+
+def test_confirm(patient_client, patient):
+    slot = SlotFactory()
+    held = patient_client.post("/api/appointments/hold/", {"slot": slot.pk}, format="json").json()
+    path = f"/api/appointments/{held['id']}/confirm/"
+    n, sql = count_queries(lambda: patient_client.post(path, format="json"))
+    assert n == BUDGET["confirm"], "\n".join(sql)
 
 
 def test_own_appointments(patient_client, patient):

@@ -10,9 +10,12 @@ import sys
 from clinic_client import AuthenticatedClient, Client
 from clinic_client.api.appointments import (
     appointments_cancel,
+    appointments_confirm,
     appointments_create,
+    appointments_hold,
     appointments_list,
     appointments_retrieve,
+    booking_policy_retrieve,
 )
 from clinic_client.api.auth import auth_me, auth_register, auth_token_obtain, auth_token_refresh
 from clinic_client.api.slots import slots_list
@@ -20,7 +23,9 @@ from clinic_client.models import (
     Appointment,
     AppointmentBookRequest,
     AppointmentCancelRequest,
+    AppointmentHoldRequest,
     AppointmentStatusEnum,
+    BookingPolicy,
     Conflict,
     ConflictCodeEnum,
     Error,
@@ -100,6 +105,22 @@ def main(base_url: str) -> None:
     cancelled = appointments_cancel.sync(booked.id, client=client, body=AppointmentCancelRequest())
     assert isinstance(cancelled, Appointment), cancelled
     assert cancelled.status is AppointmentStatusEnum.CANCELLED and cancelled.cancelled_by_role is RoleEnum.PATIENT
+
+    # Hold the next slot while "paying", then confirm it; one Idempotency-Key serves the whole checkout.
+    policy = booking_policy_retrieve.sync(client=client)
+    assert isinstance(policy, BookingPolicy) and policy.hold_seconds >= 10, policy
+    checkout = "checkout-1"
+    held = appointments_hold.sync(
+        client=client, body=AppointmentHoldRequest(slot=slots.results[1].id), idempotency_key=checkout
+    )
+    assert isinstance(held, Appointment) and held.status is AppointmentStatusEnum.PENDING, held
+    assert isinstance(held.hold_expires_at, datetime.datetime), held
+    confirmed = appointments_confirm.sync(held.id, client=client, idempotency_key=checkout)
+    assert isinstance(confirmed, Appointment) and confirmed.status is AppointmentStatusEnum.SCHEDULED, confirmed
+    assert confirmed.hold_expires_at is None, confirmed
+    # A retry of the confirm (a lost answer) gets the same answer.
+    again = appointments_confirm.sync(held.id, client=client, idempotency_key=checkout)
+    assert isinstance(again, Appointment) and again.id == confirmed.id, again
     print("journey ok")
 
 

@@ -86,6 +86,25 @@ export async function journey(baseUrl: string): Promise<string> {
     return "Could not book.";
   }
 
+  // Hold another slot while the patient pays, then confirm it (one Idempotency-Key for the checkout).
+  const next = search.data?.results[1];
+  if (next) {
+    const headers = { "Idempotency-Key": `checkout-${next.id}` };
+    const held = await client.POST("/api/appointments/hold/", {
+      params: { header: headers },
+      body: { slot: next.id, reason: "Check-up" },
+    });
+    if (held.data) {
+      const until: string | null = held.data.hold_expires_at;
+      const confirmed = await client.POST("/api/appointments/{id}/confirm/", {
+        params: { path: { id: held.data.id }, header: headers },
+      });
+      if (confirmed.response.status === 409 && confirmed.error) {
+        return `${explainConflict(confirmed.error as Conflict)} (held until ${until ?? "?"})`;
+      }
+    }
+  }
+
   // Cancel with `{}`; the path id is a number.
   const cancelled = await client.POST("/api/appointments/{id}/cancel/", {
     params: { path: { id: booked.data.id } },

@@ -22,6 +22,7 @@ from appointments.tests.factories import AppointmentFactory
 from doctors.models import SlotStatus
 from doctors.services import publish_availability
 from doctors.tests.factories import DoctorFactory
+from notifications.models import Notification
 from patients.tests.factories import PatientFactory
 from waitlist.models import EntryStatus
 from waitlist.services import expire_entries, leave_waitlist
@@ -30,6 +31,10 @@ from waitlist.tests.worker import run_worker
 
 # The worker runs its own transactions after the commit, as in production: no test-wide transaction.
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def waitlist_tasks():
+    return DBTaskResult.objects.filter(task_path__startswith="waitlist.")
 
 
 def free(appointment):
@@ -49,6 +54,8 @@ def test_a_freed_slot_is_offered_to_the_oldest_waiting_entry_as_a_hold():
     assert (hold.patient_id, hold.slot_id, hold.status) == (first.patient_id, booked.slot_id, AppointmentStatus.PENDING)
     assert hold.slot.status == SlotStatus.HELD
     assert second.appointment is None
+    offer = Notification.objects.get(kind="waitlist_offer")
+    assert (offer.appointment_id, offer.recipient_id) == (hold.pk, first.patient.user_id)
 
 
 def test_the_specialization_and_the_window_decide_what_matches():
@@ -149,7 +156,7 @@ def test_a_rolled_back_cancellation_offers_nothing():
     entry = WaitlistEntryFactory(doctor=booked.doctor)
     with pytest.raises(RuntimeError), transaction.atomic():
         free(booked)
-        assert DBTaskResult.objects.count() == 1  # enqueued in the cancellation's transaction
+        assert waitlist_tasks().count() == 1  # enqueued in the cancellation's transaction
         raise RuntimeError("the request failed after the cancellation")
     assert not DBTaskResult.objects.exists()
     run_worker()
@@ -159,7 +166,7 @@ def test_a_rolled_back_cancellation_offers_nothing():
 
 def test_nobody_waiting_enqueues_nothing():
     free(booking_soon())
-    assert not DBTaskResult.objects.exists()
+    assert not waitlist_tasks().exists()
 
 
 def test_an_offer_is_bound_by_the_minimum_notice(admin_user):

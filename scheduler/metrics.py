@@ -1,0 +1,79 @@
+"""Prometheus metrics: every metric the application exports is defined here (``scheduler.metrics_http``
+serves them at ``/metrics``); services and the worker call the small functions below.
+
+With several server processes (gunicorn workers), each process counts on its own; set
+``PROMETHEUS_MULTIPROC_DIR`` to a directory (empty at start, one per machine) and prometheus-client keeps the
+counts in files there that ``/metrics`` adds up, whichever worker answers the scrape (README, Deployment).
+Without it, a scrape sees only the worker that answered it: fine for ``make run``, wrong in production.
+
+Labels are bounded: views by their URL pattern's name, methods from a fixed list, conflict codes from
+``CONFLICT_CODES``; never an id, a path or anything a client typed.
+"""
+
+import os
+
+from prometheus_client import Counter, Gauge, Histogram
+
+from scheduler.exceptions import CONFLICT_CODES
+
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):  # a management command may run before gunicorn made it
+    os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
+
+REQUESTS = Counter(
+    "scheduler_http_requests_total", "HTTP responses by view, method and status.", ["view", "method", "status"]
+)
+LATENCY = Histogram(
+    "scheduler_http_request_duration_seconds",
+    "Time from the request reaching Django to the response leaving it, by view and method.",
+    ["view", "method"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+)
+CONFLICTS = Counter("scheduler_conflicts_total", "409 answers by their code (API.md).", ["code"])
+APPOINTMENT_EVENTS = Counter(
+    "scheduler_appointment_events_total",
+    "Committed appointment changes by action (booked, cancelled, rescheduled, completed, no_show ...).",
+    ["action"],
+)
+# Fed by the background worker (notifications, hold expiry); defined here so dashboards and alerts can
+# be written against them now.
+HOLDS_EXPIRED = Counter("scheduler_holds_expired_total", "Slot holds released because their time ran out.")
+NOTIFICATIONS = Counter(
+    "scheduler_notifications_total", "Notifications by outcome: queued, sent, failed (retries exhausted).", ["status"]
+)
+QUEUE_LAG = Gauge(
+    "scheduler_queue_lag_seconds",
+    "Age of the oldest task that is due and not yet taken by a worker (0 when none waits).",
+    multiprocess_mode="livemax",
+)
+
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+NOTIFICATION_STATUSES = ("queued", "sent", "failed")
+
+# Every known label value at 0 from the start: a rate over a series that appears late misses its first
+# increments, and an alert on a code nobody has hit yet still has something to read.
+for _code in CONFLICT_CODES:
+    CONFLICTS.labels(code=_code)
+for _status in NOTIFICATION_STATUSES:
+    NOTIFICATIONS.labels(status=_status)
+
+
+def view_label(request) -> str:
+    match = getattr(request, "resolver_match", None)
+    if match is None:
+        return "unmatched"  # a 404 before any view: one series, whatever the path
+    return match.view_name or match._func_path
+
+
+def observe_request(request, status: int, duration: float) -> None:
+    view = view_label(request)
+    method = request.method if request.method in METHODS else "other"
+    REQUESTS.labels(view=view, method=method, status=str(status)).inc()
+    LATENCY.labels(view=view, method=method).observe(duration)
+
+
+def conflict(code: str) -> None:
+    CONFLICTS.labels(code=code if code in CONFLICT_CODES else "other").inc()
+
+
+def appointment_event(action: str) -> None:
+    APPOINTMENT_EVENTS.labels(action=action).inc()
