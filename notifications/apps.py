@@ -7,7 +7,7 @@ class NotificationsConfig(AppConfig):
     def ready(self) -> None:
         from appointments import signals
         from notifications import handlers, services
-        from scheduler import periodic
+        from scheduler import metrics, periodic
 
         # appointments sits below and cannot import this app: it announces its changes, we listen.
         signals.appointment_booked.connect(handlers.booked, dispatch_uid="notifications.booked")
@@ -15,3 +15,4 @@ class NotificationsConfig(AppConfig):
         signals.appointment_cancelled.connect(handlers.cancelled, dispatch_uid="notifications.cancelled")
         signals.appointment_rescheduled.connect(handlers.rescheduled, dispatch_uid="notifications.rescheduled")
         periodic.register("requeue_stalled_notifications", services.requeue_stalled)
+        metrics.register_database_collector(services.notification_metrics)

@@ -20,15 +20,18 @@ from __future__ import annotations
 import datetime
 import logging
 import smtplib
+from collections.abc import Iterator
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import connection, transaction
+from django.db.models import Count
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django_tasks_db.compat import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
+from prometheus_client.core import GaugeMetricFamily, Metric
 
 from accounts.models import User
 from appointments.models import Appointment, AppointmentStatus
@@ -299,3 +302,14 @@ def retry_notification(*, notification: Notification, by: User) -> Notification:
     notification.save(update_fields=["status", "attempts", "last_error", "next_attempt_at"])
     _enqueue(notification.pk, notification.next_attempt_at)
     return notification
+
+
+def notification_metrics() -> Iterator[Metric]:
+    """Notifications by status, read at scrape time: the worker that sends them may run on another machine."""
+    family = GaugeMetricFamily(
+        "scheduler_notifications", "Notifications by status: queued, sent, failed.", labels=["status"]
+    )
+    counts = dict(Notification.objects.values_list("status").annotate(n=Count("pk")).values_list("status", "n"))
+    for status in NotificationStatus.values:
+        family.add_metric([status], counts.get(status, 0))
+    yield family

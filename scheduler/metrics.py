@@ -11,8 +11,16 @@ Labels are bounded: views by their URL pattern's name, methods from a fixed list
 """
 
 import os
+from collections.abc import Callable, Iterable
 
-from prometheus_client import Counter, Gauge, Histogram
+from django.db import DatabaseError
+from django.db.models import Min, Q
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django_tasks_db.compat import TaskResultStatus
+from prometheus_client import Counter, Histogram
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
 
 from scheduler.exceptions import CONFLICT_CODES
 
@@ -34,17 +42,49 @@ APPOINTMENT_EVENTS = Counter(
     "Committed appointment changes by action (booked, cancelled, rescheduled, completed, no_show ...).",
     ["action"],
 )
-# Fed by the background worker (notifications, hold expiry); defined here so dashboards and alerts can
-# be written against them now.
-HOLDS_EXPIRED = Counter("scheduler_holds_expired_total", "Slot holds released because their time ran out.")
-NOTIFICATIONS = Counter(
-    "scheduler_notifications_total", "Notifications by outcome: queued, sent, failed (retries exhausted).", ["status"]
+HOLDS_EXPIRED = Counter(
+    "scheduler_holds_expired_total", "Slot holds ended because their time ran out (by a booking or the sweep)."
 )
-QUEUE_LAG = Gauge(
-    "scheduler_queue_lag_seconds",
-    "Age of the oldest task that is due and not yet taken by a worker (0 when none waits).",
-    multiprocess_mode="livemax",
-)
+# What lives in the database is read from it at scrape time (DatabaseCollector), not counted in a process:
+# the worker that sends notifications and runs tasks may be on another machine than the scraped web server.
+NOTIFICATION_STATUSES = ("queued", "sent", "failed")
+_database_collectors: list[Callable[[], Iterable[Metric]]] = []
+
+
+def register_database_collector(collect: Callable[[], Iterable[Metric]]) -> None:
+    """Add metrics read from the database at scrape time (an app's AppConfig.ready calls this)."""
+    _database_collectors.append(collect)
+
+
+def _queue_lag() -> Iterable[Metric]:
+    from django_tasks_db.models import DBTaskResult  # a third-party model: apps are not yet loaded at import
+
+    lag = GaugeMetricFamily(
+        "scheduler_queue_lag_seconds", "Age of the oldest task that is due and not yet taken by a worker (0 if none)."
+    )
+    now = timezone.now()
+    oldest = (
+        DBTaskResult.objects.filter(status=TaskResultStatus.READY)
+        .filter(Q(run_after__isnull=True) | Q(run_after__lte=now))
+        .aggregate(first=Min(Coalesce("run_after", "enqueued_at")))["first"]
+    )
+    lag.add_metric([], max((now - oldest).total_seconds(), 0.0) if oldest else 0.0)
+    yield lag
+
+
+register_database_collector(_queue_lag)
+
+
+class DatabaseCollector(Collector):
+    """The registered database metrics; a scrape that finds the database gone leaves them out."""
+
+    def collect(self) -> Iterable[Metric]:
+        for collect in _database_collectors:
+            try:
+                yield from collect()
+            except DatabaseError:
+                return
+
 
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 NOTIFICATION_STATUSES = ("queued", "sent", "failed")
@@ -53,8 +93,6 @@ NOTIFICATION_STATUSES = ("queued", "sent", "failed")
 # increments, and an alert on a code nobody has hit yet still has something to read.
 for _code in CONFLICT_CODES:
     CONFLICTS.labels(code=_code)
-for _status in NOTIFICATION_STATUSES:
-    NOTIFICATIONS.labels(status=_status)
 
 
 def view_label(request) -> str:
@@ -77,3 +115,5 @@ def conflict(code: str) -> None:
 
 def appointment_event(action: str) -> None:
     APPOINTMENT_EVENTS.labels(action=action).inc()
+    if action == "expired":
+        HOLDS_EXPIRED.inc()

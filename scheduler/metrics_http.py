@@ -10,6 +10,7 @@ from django.http import HttpResponse, JsonResponse
 from django.views.decorators.http import require_safe
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest, multiprocess
 
+from scheduler import metrics
 from scheduler.metrics import observe_request
 from scheduler.net import client_ip
 
@@ -48,8 +49,13 @@ def registry():
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         collected = CollectorRegistry()
         multiprocess.MultiProcessCollector(collected)
+        collected.register(metrics.DatabaseCollector())
         return collected
     return REGISTRY
+
+
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    REGISTRY.register(metrics.DatabaseCollector())
 
 
 @require_safe

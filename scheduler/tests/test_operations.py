@@ -11,6 +11,8 @@ from django.test import Client, override_settings
 from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 
+from appointments.models import Appointment
+from appointments.services import expire_holds
 from doctors.tests.factories import SlotFactory
 from scheduler import health
 from scheduler.models import WorkerHeartbeat
@@ -56,15 +58,32 @@ def test_a_booking_and_a_conflict_move_the_metrics(
     assert moved(before, after, "scheduler_http_requests_total", **view, status="201") == 1
     assert moved(before, after, "scheduler_http_requests_total", **view, status="409") == 1
     assert moved(before, after, "scheduler_http_request_duration_seconds_count", **view) == 2
-    # The worker's metrics exist before the worker does (at 0 until it feeds them).
-    for name, labels in [
-        ("scheduler_holds_expired_total", {}),
-        ("scheduler_notifications_total", {"status": "queued"}),
-        ("scheduler_notifications_total", {"status": "sent"}),
-        ("scheduler_notifications_total", {"status": "failed"}),
-        ("scheduler_queue_lag_seconds", {}),
-    ]:
-        assert (name, tuple(sorted(labels.items()))) in after, name
+    # The booking queued its confirmation and its reminder; the database says so, whichever process asks.
+    assert moved(before, after, "scheduler_notifications", status="queued") == 2
+    assert after[("scheduler_notifications", (("status", "sent"),))] == 0
+    assert ("scheduler_holds_expired_total", ()) in after
+
+
+@override_settings(METRICS_TOKEN=TOKEN)
+def test_the_queue_lag_is_the_age_of_the_oldest_due_task(patient_client, time_machine):
+    assert scrape()[("scheduler_queue_lag_seconds", ())] == 0
+    time_machine.move_to(timezone.now(), tick=False)
+    slot = SlotFactory()
+    assert patient_client.post("/api/appointments/", {"slot": slot.pk}, format="json").status_code == 201
+    time_machine.shift(90)
+    # The confirmation's task is due and no worker took it (the reminder's is not due yet).
+    assert scrape()[("scheduler_queue_lag_seconds", ())] == pytest.approx(90, abs=1)
+
+
+@override_settings(METRICS_TOKEN=TOKEN)
+def test_an_expired_hold_counts(patient_client, django_capture_on_commit_callbacks):
+    slot = SlotFactory()
+    held = patient_client.post("/api/appointments/hold/", {"slot": slot.pk}, format="json").json()
+    Appointment.objects.filter(pk=held["id"]).update(hold_expires_at=timezone.now() - timezone.timedelta(seconds=1))
+    before = scrape()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert expire_holds() == 1
+    assert moved(before, scrape(), "scheduler_holds_expired_total") == 1
 
 
 def test_metrics_are_off_until_a_token_or_an_address_is_configured(client):
