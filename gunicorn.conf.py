@@ -22,6 +22,8 @@ preload_app = True
 # Off by default: the app logs one JSON line per request (scheduler.request_log) with the request id and
 # the user, and without the query string, which gunicorn's access log would print (names in searches).
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
+# If it is turned on: calendar-feed URLs carry their secret token in the path, which this logger blanks out.
+logger_class = "scheduler.gunicorn_logging.RedactingLogger"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 
 

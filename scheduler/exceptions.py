@@ -81,6 +81,11 @@ class PolicyViolation(Conflict):
     default_detail = "The clinic's booking policy does not allow this."
 
 
+class AlreadyWaiting(Conflict):
+    default_code = "already_waiting"
+    default_detail = "The patient already waits for this doctor or specialization in an overlapping window."
+
+
 class AuthenticationFailed(ApplicationError):
     status_code = 401
     default_code = "authentication_failed"

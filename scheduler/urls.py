@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from calendar_feed.views import feed as calendar_feed
 from patients.views import RegisterView
 from scheduler.metrics_http import metrics_view
 from scheduler.views import api_not_found, healthz, readyz
@@ -14,6 +15,8 @@ api_patterns = [
     path("", include("appointments.urls")),
     path("", include("records.urls")),
     path("", include("notifications.urls")),
+    path("", include("waitlist.urls")),
+    path("", include("calendar_feed.urls")),
 ]
 
 urlpatterns = [
@@ -23,6 +26,7 @@ urlpatterns = [
     path("redoc/", SpectacularRedocView.as_view(url_name="schema", template_name="redoc_offline.html"), name="redoc"),
     path("admin/", admin.site.urls),
     path("healthz/", healthz, name="healthz"),
+    path("calendar/<str:token>.ics", calendar_feed, name="calendar-feed"),
     path("fhir/", include("fhir.urls")),  # its own catch-all answers an OperationOutcome 404
     path("readyz/", readyz, name="readyz"),
     path("metrics", metrics_view, name="metrics"),

@@ -162,8 +162,15 @@ def test_only_an_admin_retries_and_only_a_failed_notification():
 
 def test_slot_freed_is_sent_for_a_cancellation_a_move_and_an_expired_hold_slots_published_for_new_hours():
     freed, published = [], []
-    appointment_signals.slot_freed.connect(lambda sender, slot_id, **kw: freed.append(slot_id), weak=False)
-    doctor_signals.slots_published.connect(lambda sender, slot_ids, **kw: published.extend(slot_ids), weak=False)
+
+    def on_freed(sender, slot_id, **kw):
+        freed.append(slot_id)
+
+    def on_published(sender, slot_ids, **kw):
+        published.extend(slot_ids)
+
+    appointment_signals.slot_freed.connect(on_freed, weak=False)
+    doctor_signals.slots_published.connect(on_published, weak=False)
     try:
         a, b = book(), book()
         appointment_services.cancel_appointment(appointment=a, by=a.patient.user)
@@ -182,8 +189,9 @@ def test_slot_freed_is_sent_for_a_cancellation_a_move_and_an_expired_hold_slots_
         )
         assert published == [s.pk for s in result.slots] and len(published) == 2
     finally:
-        appointment_signals.slot_freed.receivers.clear()
-        doctor_signals.slots_published.receivers.clear()
+        # Only these two: the apps' own receivers (the waitlist's) stay connected for the tests after this one.
+        appointment_signals.slot_freed.disconnect(on_freed)
+        doctor_signals.slots_published.disconnect(on_published)
 
 
 def test_finished_task_rows_are_pruned_after_a_week():

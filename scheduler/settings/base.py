@@ -76,6 +76,8 @@ INSTALLED_APPS = [
     "records",
     "notifications",
     "fhir",
+    "waitlist",
+    "calendar_feed",
     "scheduler.apps.SchedulerConfig",  # project-wide models, commands (seed_demo) and templates
 ]
 
@@ -337,6 +339,7 @@ SPECTACULAR_SETTINGS = {
         "ConflictCodeEnum": "scheduler.exceptions.CONFLICT_CODES",
         "NotificationKindEnum": "notifications.models.NotificationKind",
         "NotificationStatusEnum": "notifications.models.NotificationStatus",
+        "WaitlistEntryStatusEnum": "waitlist.models.EntryStatus",
     },
     "GET_LIB_DOC_EXCLUDES": "scheduler.schema.lib_doc_excludes",
     "SERVERS": [{"url": "/", "description": "This server"}],
@@ -350,6 +353,8 @@ SPECTACULAR_SETTINGS = {
         {"name": "appointments", "description": "Booking, cancelling, completing and rescheduling."},
         {"name": "records", "description": "Medical records and their audit trail."},
         {"name": "notifications", "description": "The emails sent about your appointments."},
+        {"name": "waitlist", "description": "Waiting for a freed slot of a doctor or a specialization."},
+        {"name": "calendar", "description": "A secret iCalendar feed of the caller's appointments."},
     ],
 }
 

@@ -20,6 +20,7 @@ from appointments.tests.factories import AppointmentFactory, past_appointment
 from doctors.tests.factories import DepartmentFactory, DoctorFactory, SlotFactory, SpecializationFactory
 from patients.tests.factories import PatientFactory
 from records import services as record_services
+from waitlist.tests.factories import WaitlistEntryFactory
 
 ROLES = ["anonymous", "patient", "other_patient", "doctor", "other_doctor", "admin"]
 SIGNED_IN = dict.fromkeys(ROLES[1:], 200) | {"anonymous": 401}
@@ -233,6 +234,26 @@ MATRIX = {
         None,
         only(200, {"patient", "doctor", "admin"}, hidden={"other_patient", "other_doctor"}),
     ),
+    ("GET", "/api/waitlist/"): (None, None, only(200, {"patient", "other_patient", "admin"})),
+    ("POST", "/api/waitlist/"): (
+        None,
+        lambda w, r: (
+            {
+                "doctor": w.doctor.pk,
+                "start_after": timezone.now().isoformat(),
+                "start_before": (timezone.now() + datetime.timedelta(days=7)).isoformat(),
+            }
+            | ({"patient": w.patient.pk} if r == "admin" else {})
+        ),
+        only(201, {"patient", "other_patient", "admin"}),
+    ),
+    ("DELETE", "/api/waitlist/{id}/"): (
+        lambda w: WaitlistEntryFactory(patient=w.patient).pk,
+        None,
+        only(204, {"patient", "admin"}, hidden={"other_patient"}),
+    ),
+    ("POST", "/api/calendar/token/"): (None, None, dict.fromkeys(ROLES[1:], 201) | {"anonymous": 401}),
+    ("DELETE", "/api/calendar/token/"): (None, None, dict.fromkeys(ROLES[1:], 204) | {"anonymous": 401}),
 }
 
 

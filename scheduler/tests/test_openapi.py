@@ -50,7 +50,7 @@ def test_every_error_answer_has_a_body_schema(schema):
 
 
 def test_409_answers_list_their_codes(schema):
-    codes = {"slot_unavailable", "slot_overlap", "patient_conflict", "invalid_transition", "record_exists"}
+    codes = set(CONFLICT_CODES)
     for method, path, operation in operations(schema):
         conflict = operation["responses"].get("409")
         if conflict:

@@ -33,8 +33,9 @@ BUDGET = {
     "hold": 9 if connection.vendor == "postgresql" else 10,
     # user, appointment (visibility), patient lock, current slot id, slot lock, appointment lock, slot
     # update, appointment update, event, and the savepoint pair; then the patient's account (the
-    # notifications' recipient), the confirmation and the reminder.
-    "confirm": 16,
+    # notifications' recipient), the confirmation and the reminder;
+    # and whether the hold was a waitlist offer to settle (one read by the entry's unique appointment id).
+    "confirm": 17,
     "own_appointments": 3,
     "doctors": 3,
 }

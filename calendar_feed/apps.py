@@ -1,0 +1,5 @@
+from django.apps import AppConfig
+
+
+class CalendarFeedConfig(AppConfig):
+    name = "calendar_feed"
