@@ -192,7 +192,22 @@ def remove_bench_appointments() -> int:
     """
     with connection.cursor() as cur:
         cur.execute(f"CREATE TEMP TABLE bench_gone ON COMMIT DROP AS {BENCH_APPOINTMENTS}", [])
+        # Their notifications (and those rows' tasks), and their events: the events table is append-only
+        # by trigger, switched off for this transaction only (the bench connects as the table's owner).
+        cur.execute(
+            """
+            DELETE FROM django_tasks_database_dbtaskresult t USING notifications_notification n
+            WHERE n.appointment_id IN (SELECT id FROM bench_gone) AND t.args_kwargs->'kwargs'->>'notification_id' = n.id::text
+            """
+        )
+        cur.execute("DELETE FROM notifications_notification WHERE appointment_id IN (SELECT id FROM bench_gone)")
+        cur.execute(
+            "ALTER TABLE appointments_appointmentevent DISABLE TRIGGER appointments_appointmentevent_append_only"
+        )
         cur.execute("DELETE FROM appointments_appointmentevent WHERE appointment_id IN (SELECT id FROM bench_gone)")
+        cur.execute(
+            "ALTER TABLE appointments_appointmentevent ENABLE TRIGGER appointments_appointmentevent_append_only"
+        )
         cur.execute("DELETE FROM appointments_appointment WHERE id IN (SELECT id FROM bench_gone)")
         removed = cur.rowcount
         cur.execute(
