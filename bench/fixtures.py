@@ -197,7 +197,8 @@ def remove_bench_appointments() -> int:
         cur.execute(
             """
             DELETE FROM django_tasks_database_dbtaskresult t USING notifications_notification n
-            WHERE n.appointment_id IN (SELECT id FROM bench_gone) AND t.args_kwargs->'kwargs'->>'notification_id' = n.id::text
+            WHERE n.appointment_id IN (SELECT id FROM bench_gone)
+              AND t.args_kwargs->'kwargs'->>'notification_id' = n.id::text
             """
         )
         cur.execute("DELETE FROM notifications_notification WHERE appointment_id IN (SELECT id FROM bench_gone)")
