@@ -25,6 +25,7 @@ SCENARIOS = (
     "hold",
     "hot",
     "pgbench",
+    "worker",
 )
 PACED = {"search_paced": "search", "search_worst_paced": "search_worst"}  # paced scenario -> closed-loop one
 
@@ -46,6 +47,7 @@ class Config:
     paced_rps: float | None  # None: paced_load times the closed-loop rate
     paced_load: float
     rounds: int
+    worker_notifications: int = 1000
 
     @property
     def database_name(self) -> str:
@@ -139,11 +141,19 @@ def parse_args(argv: list[str] | None = None) -> Config:
         default=1000,
         help="upper bound on the booking storm's rate, to reserve enough free slots (default 1000)",
     )
+    parser.add_argument(
+        "--worker-notifications",
+        type=int,
+        default=1000,
+        help="notifications the worker scenario queues for each worker count (default 1000)",
+    )
     args = parser.parse_args(argv)
     if args.duration <= args.warmup:
         parser.error("--duration must be longer than --warmup")
     if args.users < 1 or args.workers < 1:
         parser.error("--users and --workers must be at least 1")
+    if args.worker_notifications < 1:
+        parser.error("--worker-notifications must be at least 1")
     if not 0 < args.paced_load < 1:
         parser.error("--paced-load must be between 0 and 1")
     if args.paced_rps is None:
@@ -168,4 +178,5 @@ def parse_args(argv: list[str] | None = None) -> Config:
         paced_rps=args.paced_rps,
         paced_load=args.paced_load,
         rounds=max(1, args.rounds),
+        worker_notifications=args.worker_notifications,
     )

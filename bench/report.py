@@ -40,7 +40,8 @@ class Report:
         for name, results in self.rounds.items():
             if len(results) > 1:
                 figures = ", ".join(f"{r.rps:.1f}" for r in results)
-                lines.append(f"  {self.results[name].title}: {figures} req/s")
+                unit = "notifications/s" if is_throughput(results[0]) else "req/s"
+                lines.append(f"  {self.results[name].title}: {figures} {unit}")
         return "\n".join(lines)
 
     def check(self, name: str, ok: bool) -> None:
@@ -52,7 +53,28 @@ class Report:
 
     def ratio(self, result: ScenarioResult, baseline: str) -> float:
         base = self.results.get(baseline)
+        if is_throughput(result):  # notifications/s over requests/s compares nothing
+            return math.nan
         return result.rps / base.rps if base and base.rps else math.nan
+
+
+def is_throughput(result: ScenarioResult) -> bool:
+    """The worker scenario's rows: notifications sent a second, no HTTP and no latencies (bench/worker.py)."""
+    return result.name.startswith("worker_")
+
+
+def worker_figures(report: Report) -> dict[str, float]:
+    """Notifications/s per worker count, e.g. {"1": 41.2, "2": 70.3}."""
+    return {name.removeprefix("worker_"): r.rps for name, r in report.results.items() if is_throughput(r)}
+
+
+def worker_text(report: Report) -> str:
+    """Like 'worker, 1 process: X notifications/s; 2 processes: Y/s'; empty when the scenario did not run."""
+    parts = [
+        f"{n} process{'' if n == '1' else 'es'}: {_fmt(rate)}{'' if i else ' notifications'}/s"
+        for i, (n, rate) in enumerate(worker_figures(report).items())
+    ]
+    return f"worker, {'; '.join(parts)}" if parts else ""
 
 
 def _fmt(value: float, digits: int = 1) -> str:
@@ -184,6 +206,7 @@ def write_json(report: Report, meta: dict[str, Any]) -> Path:
         "checks": report.checks,
         "passed": report.passed,
         "explain_search": report.explain,
+        "worker_notifications_per_s": worker_figures(report),
     }
     path.write_text(json.dumps(_finite(body), indent=2, default=str) + "\n")
     return path

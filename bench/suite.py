@@ -9,12 +9,12 @@ import math
 import multiprocessing
 import platform
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import fixtures, pgbench, report
+from bench import fixtures, pgbench, report, worker
 from bench.config import PACED, Config
 from bench.explain import explain_search
 from bench.fixtures import Allocator, Lane, specialization_id
@@ -42,6 +42,7 @@ class Plans:
     hot: list[Lane]  # per round: the hot slots
     hot_patients: list[list[tuple[int, int]]]  # per round: (patient id, user id) per user
     listing: list[Lane]
+    worker: list[list[list[Lane]]] = field(default_factory=list)  # per round: per worker count, its lanes
 
     def users(self, lanes: list[Lane], *, with_slots: bool) -> list[dict[str, Any]]:
         return [
@@ -82,7 +83,13 @@ class Suite:
                     if config.rounds > 1:
                         print(f"Round {round_no + 1} of {config.rounds}", flush=True)
                     for name in config.scenarios:
-                        print(f"Running {name} for {config.duration} s ...", flush=True)
+                        if name == "worker":  # not timed: it runs until its notifications are sent
+                            print(
+                                f"Running worker: {config.worker_notifications} notifications, 1 then 2 processes ...",
+                                flush=True,
+                            )
+                        else:
+                            print(f"Running {name} for {config.duration} s ...", flush=True)
                         self._scenario(name, plans, url, round_no)
         finally:
             self._reset()
@@ -90,6 +97,8 @@ class Suite:
         meta = self._meta(facts)
         print()
         print(report.table(self.report))
+        if report.worker_text(self.report):
+            print(f"\n{report.worker_text(self.report)}")
         if config.rounds > 1:
             print(f"\nMedian of {config.rounds} rounds; every round's req/s:")
             print(self.report.rounds_text())
@@ -107,6 +116,7 @@ class Suite:
         fixtures.remove_bench_tokens()
         fixtures.remove_bench_idempotency_keys()
         pgbench.drop_plan()
+        worker.unpark()  # tasks a killed worker scenario held back, before the clean-up deletes the bench's
         fixtures.vacuum()
         if removed:
             print(f"Removed {removed} bench appointments.", flush=True)
@@ -136,12 +146,18 @@ class Suite:
             [allocate.lane(storm_slots) for _ in range(config.users)] if "hold" in config.scenarios else []
             for _ in rounds
         ]
+        # The worker scenario books its notifications' appointments when it runs: in slots reserved here.
+        worker_lanes = [
+            worker.lanes_for(allocate, config.worker_notifications) if "worker" in config.scenarios else []
+            for _ in rounds
+        ]
         storm_lanes = [lane for lanes in (*storm, *hold) for lane in lanes]
+        worker_patients = [lane.patient_id for phases in worker_lanes for lanes in phases for lane in lanes]
         hot_users = [pair for pairs in hot_patients for pair in pairs]
         user_ids = [lane.user_id for lane in (*storm_lanes, *listing)] + [user_id for _, user_id in hot_users]
         patient_ids = [lane.patient_id for lane in (*storm_lanes, *listing)] + [patient for patient, _ in hot_users]
-        fixtures.encrypt_with_this_runs_key(patient_ids)
-        return Plans(fixtures.access_tokens(user_ids), storm, hold, hot, hot_patients, listing)
+        fixtures.encrypt_with_this_runs_key(patient_ids + worker_patients)
+        return Plans(fixtures.access_tokens(user_ids), storm, hold, hot, hot_patients, listing, worker=worker_lanes)
 
     def _explain(self, plans: Plans) -> dict[str, list[dict[str, str]]]:
         from accounts.models import User
@@ -169,17 +185,25 @@ class Suite:
             "hold": self._hold,
             "hot": self._hot,
             "pgbench": self._pgbench,
+            "worker": self._worker,
         }
         self.round_no = round_no
-        result = runners[name](name, plans, url)
-        if result is None:
+        outcome = runners[name](name, plans, url)
+        if outcome is None:
             print(f"  skipped: {PACED[name]} gave no rate to pace it by in this round", flush=True)
             self.report.check(self._round(f"{name}_ran"), ok=False)
             return
+        for result in outcome if isinstance(outcome, list) else [outcome]:  # the worker scenario has two rows
+            self._record(result)
+
+    def _record(self, result: ScenarioResult) -> None:
         self.report.add(result)
-        self.report.check(self._round(f"{name}_no_errors"), result.errors == 0)
+        self.report.check(self._round(f"{result.name}_no_errors"), result.errors == 0)
         for note in result.notes:
             print(f"  note: {note}", flush=True)
+        if report.is_throughput(result):
+            print(f"  {result.title}: {result.rps:.1f}/s, {result.status_counts}", flush=True)
+            return
         print(
             f"  {result.rps:.1f} req/s, p50 {result.p50_ms:.1f} ms, p99 {result.p99_ms:.1f} ms, "
             f"statuses {result.status_counts}",
@@ -281,6 +305,13 @@ class Suite:
         self.report.check(self._round("pgbench_completed"), not measurement.notes)
         self._invariants(name)
         return summarize(name, "pgbench booking SQL", measurement, ok=OK_201)
+
+    def _worker(self, name: str, plans: Plans, url: str) -> list[ScenarioResult]:
+        """The background worker's throughput, 1 then 2 processes (bench/worker.py); each sent exactly once."""
+        results = worker.run(plans.worker[self.round_no], env=self.env, log=self.log)
+        for result in results:
+            self.report.check(self._round(f"{result.name}_sent_each_once"), result.unexpected == 0 and result.ok > 0)
+        return results
 
     def _round(self, check: str) -> str:
         """A check's name, with the round's number when there are several rounds."""
