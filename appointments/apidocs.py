@@ -156,7 +156,7 @@ CHECK_IN = extend_schema(
         conflict(
             "Another day", "invalid_transition", "Check-in is on the day of the visit (2027-03-01, Europe/Berlin)."
         ),
-    ],  # fmt: skip
+    ],
     responses={
         200: AppointmentSerializer,
         403: OpenApiResponse(description="Patients cannot check in"),
@@ -193,7 +193,7 @@ APPOINTMENTS = view_docs(
                 "Booking policy cancellation_cutoff_minutes: cancel or reschedule at least 1440 minutes "
                 "before the start; ask the clinic.",
             ),
-        ],  # fmt: skip
+        ],
         responses={
             200: AppointmentSerializer,
             404: NOT_FOUND,

@@ -57,8 +57,7 @@ def create_doctor(
     bio: str = "",
 ) -> Doctor:
     """Create a doctor's user account and profile together: both or neither."""
-    user = create_account(email=email, password=password, first_name=first_name, last_name=last_name,
-                          role=Role.DOCTOR)  # fmt: skip
+    user = create_account(email=email, password=password, first_name=first_name, last_name=last_name, role=Role.DOCTOR)
     return add_doctor_profile(user=user, specialization=specialization, department=department, phone=phone, bio=bio)
 
 
@@ -77,12 +76,19 @@ def add_doctor_profile(
     Only a doctor-role user may own one; the database's (user, user_role) foreign key is the final guard.
     """
     if user.role != Role.DOCTOR:
-        raise ValidationError({"user": [f"This user's role is {user.role}; only a doctor-role user can own a "
-                                        "doctor profile."]})  # fmt: skip
+        raise ValidationError(
+            {"user": [f"This user's role is {user.role}; only a doctor-role user can own a doctor profile."]}
+        )
     if Doctor.objects.filter(user=user).exists():
         raise ValidationError({"user": ["This user already has a doctor profile."]})
-    doctor = Doctor(user=user, phone=phone, specialization=specialization, department=department, bio=bio,
-                    availability_status=availability_status)  # fmt: skip
+    doctor = Doctor(
+        user=user,
+        phone=phone,
+        specialization=specialization,
+        department=department,
+        bio=bio,
+        availability_status=availability_status,
+    )
     doctor.full_clean(validate_unique=False)
     try:
         with transaction.atomic():
@@ -216,9 +222,12 @@ def publish_availability(
         unused += remainder
     if len(pairs) > MAX_SLOTS_PER_REQUEST:
         raise ValidationError(
-            {"repeat_weekly_until": [f"This would create {len(pairs)} slots; one request may create at most "
-                                     f"{MAX_SLOTS_PER_REQUEST}."]}
-        )  # fmt: skip
+            {
+                "repeat_weekly_until": [
+                    f"This would create {len(pairs)} slots; one request may create at most {MAX_SLOTS_PER_REQUEST}."
+                ]
+            }
+        )
     # The lock queues concurrent publications for one doctor; the locked row's specialization and
     # department are the ones copied onto the new slots (the caller's copy may be stale).
     doctor = Doctor.objects.select_for_update(no_key=True).get(pk=doctor.pk)
@@ -231,10 +240,15 @@ def publish_availability(
     if conflicts:
         raise SlotOverlap(extra={"conflicts": [_slot_brief(slot) for slot in conflicts]})
     new_slots = [
-        Slot(doctor=doctor, specialization_id=doctor.specialization_id, department_id=doctor.department_id,
-             start=s, end=e)
+        Slot(
+            doctor=doctor,
+            specialization_id=doctor.specialization_id,
+            department_id=doctor.department_id,
+            start=s,
+            end=e,
+        )
         for s, e in pairs
-    ]  # fmt: skip
+    ]
     try:
         with transaction.atomic():
             created = Slot.objects.bulk_create(new_slots)

@@ -9,8 +9,17 @@ from scheduler.exceptions import ApplicationError
 class NotificationAdmin(admin.ModelAdmin):
     """Read-only, with a retry of failed ones (through ``services.retry_notification``)."""
 
-    list_display = ["id", "kind", "appointment_id", "recipient_id", "status", "attempts", "created_at", "sent_at",
-                    "last_error"]  # fmt: skip
+    list_display = [
+        "id",
+        "kind",
+        "appointment_id",
+        "recipient_id",
+        "status",
+        "attempts",
+        "created_at",
+        "sent_at",
+        "last_error",
+    ]
     list_filter = ["status", "kind"]
     date_hierarchy = "created_at"
     ordering = ["-created_at"]

@@ -42,10 +42,14 @@ def register_patient(
 ) -> Patient:
     """Create a patient user and their profile together: both or neither."""
     _check_date_of_birth(date_of_birth)
-    user = create_account(email=email, password=password, first_name=first_name, last_name=last_name,
-                          role=Role.PATIENT)  # fmt: skip
-    return add_patient_profile(user=user, phone=phone, date_of_birth=date_of_birth, insurance_name=insurance_name,
-                               insurance_number=insurance_number)  # fmt: skip
+    user = create_account(email=email, password=password, first_name=first_name, last_name=last_name, role=Role.PATIENT)
+    return add_patient_profile(
+        user=user,
+        phone=phone,
+        date_of_birth=date_of_birth,
+        insurance_name=insurance_name,
+        insurance_number=insurance_number,
+    )
 
 
 @transaction.atomic
@@ -62,8 +66,9 @@ def add_patient_profile(
     Only a patient-role user may own one; the database's (user, user_role) foreign key is the final guard.
     """
     if user.role != Role.PATIENT:
-        raise ValidationError({"user": [f"This user's role is {user.role}; only a patient-role user can own a "
-                                        "patient profile."]})  # fmt: skip
+        raise ValidationError(
+            {"user": [f"This user's role is {user.role}; only a patient-role user can own a patient profile."]}
+        )
     if Patient.objects.filter(user=user).exists():
         raise ValidationError({"user": ["This user already has a patient profile."]})
     _check_date_of_birth(date_of_birth)
@@ -119,6 +124,10 @@ def update_patient(*, patient: Patient, by: User, **changes: object) -> Patient:
 def log_profile_access(*, user: User, patients: Iterable[Patient], action: str, ip: str | None) -> None:
     """Audit a read of patient profiles (one entry per profile, one INSERT; repeated reads coalesce)."""
     append_reads(
-        PatientAccessLog, object_field="patient", object_ids=(p.pk for p in patients), user_id=user.pk,
-        action=action, ip=ip,
-    )  # fmt: skip
+        PatientAccessLog,
+        object_field="patient",
+        object_ids=(p.pk for p in patients),
+        user_id=user.pk,
+        action=action,
+        ip=ip,
+    )

@@ -23,9 +23,13 @@ class RecordExists(Conflict):
 
 def _snapshot(record: MedicalRecord, author: User) -> None:
     MedicalRecordVersion.objects.create(
-        record=record, version=record.version, author=author,
-        diagnosis=record.diagnosis, prescription=record.prescription, notes=record.notes,
-    )  # fmt: skip
+        record=record,
+        version=record.version,
+        author=author,
+        diagnosis=record.diagnosis,
+        prescription=record.prescription,
+        notes=record.notes,
+    )
 
 
 @transaction.atomic
@@ -56,9 +60,14 @@ def create_record(
     if MedicalRecord.objects.filter(appointment=appointment).exists():
         raise RecordExists()
     record = MedicalRecord(
-        appointment=appointment, patient_id=appointment.patient_id, doctor_id=appointment.doctor_id, author=by,
-        diagnosis=diagnosis, prescription=prescription, notes=notes,
-    )  # fmt: skip
+        appointment=appointment,
+        patient_id=appointment.patient_id,
+        doctor_id=appointment.doctor_id,
+        author=by,
+        diagnosis=diagnosis,
+        prescription=prescription,
+        notes=notes,
+    )
     try:
         with transaction.atomic():
             record.save()
@@ -96,9 +105,13 @@ def log_access(*, user: User, records: Iterable[MedicalRecord], action: str, ip:
     """Append one audit entry per record (a single INSERT for a page of them)."""
     if action in COALESCED_ACTIONS:
         append_reads(
-            RecordAccessLog, object_field="record", object_ids=(r.pk for r in records), user_id=user.pk,
-            action=action, ip=ip,
-        )  # fmt: skip
+            RecordAccessLog,
+            object_field="record",
+            object_ids=(r.pk for r in records),
+            user_id=user.pk,
+            action=action,
+            ip=ip,
+        )
         return
     RecordAccessLog.objects.bulk_create(
         [RecordAccessLog(user=user, record_id=record.pk, action=action, ip_address=ip) for record in records]

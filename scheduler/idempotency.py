@@ -119,8 +119,14 @@ def run_idempotent(
         return stored.response_status, json.loads(stored.response_body), True
     status, body = operation()
     if 200 <= status < 300:
-        IdempotencyKey.objects.create(user=user, scope=scope, key=key, fingerprint=str(request_fingerprint),
-                                      response_status=status, response_body=json.dumps(body))  # fmt: skip
+        IdempotencyKey.objects.create(
+            user=user,
+            scope=scope,
+            key=key,
+            fingerprint=str(request_fingerprint),
+            response_status=status,
+            response_body=json.dumps(body),
+        )
         transaction.on_commit(_purge_after_write, robust=True)
     return status, body, False
 

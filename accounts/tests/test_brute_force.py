@@ -23,8 +23,9 @@ FORM = "application/x-www-form-urlencoded"
 def sign_in(door: str, client, email: str, password: str, addr: str) -> str:
     """'ok', 'wrong' or 'refused' (429), whatever the door's own status codes for them."""
     if door == "api":
-        response = client.post("/api/auth/token/", {"email": email, "password": password}, format="json",
-                               REMOTE_ADDR=addr)  # fmt: skip
+        response = client.post(
+            "/api/auth/token/", {"email": email, "password": password}, format="json", REMOTE_ADDR=addr
+        )
         outcomes = {200: "ok", 401: "wrong"}
     elif door == "oauth2":
         body = urlencode({"grant_type": "password", "username": email, "password": password})

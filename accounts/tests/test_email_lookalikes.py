@@ -43,8 +43,14 @@ INVISIBLE_IN_LOCAL_PART = [
 ]
 
 
-USER_FORM = {"first_name": "A", "last_name": "B", "role": "patient", "password1": "a-long-passphrase-1",
-             "password2": "a-long-passphrase-1", "usable_password": "true"}  # fmt: skip
+USER_FORM = {
+    "first_name": "A",
+    "last_name": "B",
+    "role": "patient",
+    "password1": "a-long-passphrase-1",
+    "password2": "a-long-passphrase-1",
+    "usable_password": "true",
+}
 
 
 @pytest.fixture(autouse=True)
@@ -54,8 +60,14 @@ def taken(settings):
 
 
 def registration(email: str) -> dict:
-    return {"email": email, "password": "a-long-passphrase-1", "first_name": "A", "last_name": "B",
-            "phone": "+14155550123", "date_of_birth": "1990-01-01"}  # fmt: skip
+    return {
+        "email": email,
+        "password": "a-long-passphrase-1",
+        "first_name": "A",
+        "last_name": "B",
+        "phone": "+14155550123",
+        "date_of_birth": "1990-01-01",
+    }
 
 
 @pytest.mark.parametrize("email", LOOKALIKES)
@@ -70,8 +82,14 @@ def test_registration_refuses_a_lookalike_of_a_taken_address(api_client, email):
 def test_an_admin_cannot_create_a_doctor_with_a_lookalike_address(admin_client, email):
     from doctors.tests.factories import DepartmentFactory, SpecializationFactory
 
-    body = {"email": email, "password": "a-long-passphrase-1", "first_name": "N", "last_name": "N",
-            "specialization": SpecializationFactory().pk, "department": DepartmentFactory().pk}  # fmt: skip
+    body = {
+        "email": email,
+        "password": "a-long-passphrase-1",
+        "first_name": "N",
+        "last_name": "N",
+        "specialization": SpecializationFactory().pk,
+        "department": DepartmentFactory().pk,
+    }
     response = admin_client.post("/api/doctors/", body, format="json")
     assert response.status_code == 400
     assert "email" in response.json()

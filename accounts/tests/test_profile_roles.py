@@ -32,9 +32,13 @@ class TestTheDatabase:
 
     @pytest.mark.parametrize(
         ("factory", "role"),
-        [(DoctorFactory, Role.PATIENT), (DoctorFactory, Role.ADMIN), (PatientFactory, Role.DOCTOR),
-         (PatientFactory, Role.ADMIN)],
-    )  # fmt: skip
+        [
+            (DoctorFactory, Role.PATIENT),
+            (DoctorFactory, Role.ADMIN),
+            (PatientFactory, Role.DOCTOR),
+            (PatientFactory, Role.ADMIN),
+        ],
+    )
     def test_the_role_of_a_user_with_a_profile_cannot_change(self, factory, role):
         user = factory().user
         with pytest.raises(IntegrityError, match="user_role_fk"), transaction.atomic():
@@ -48,12 +52,23 @@ class TestTheDatabase:
 
 class TestTheAdmin:
     def doctor_form(self, user) -> dict:
-        return {"user": user.pk, "phone": "", "specialization": SpecializationFactory().pk,
-                "department": DepartmentFactory().pk, "availability_status": "available", "bio": ""}  # fmt: skip
+        return {
+            "user": user.pk,
+            "phone": "",
+            "specialization": SpecializationFactory().pk,
+            "department": DepartmentFactory().pk,
+            "availability_status": "available",
+            "bio": "",
+        }
 
     def patient_form(self, user) -> dict:
-        return {"user": user.pk, "phone": "+14155550123", "date_of_birth": "1990-01-01",
-                "insurance_name": "", "insurance_number": ""}  # fmt: skip
+        return {
+            "user": user.pk,
+            "phone": "+14155550123",
+            "date_of_birth": "1990-01-01",
+            "insurance_name": "",
+            "insurance_number": "",
+        }
 
     def test_a_doctor_profile_for_a_patient_role_user_is_a_form_error(self, staff):
         user = UserFactory(role=Role.PATIENT)
@@ -96,8 +111,15 @@ class TestTheAdmin:
 
     def test_a_user_without_a_profile_may_change_role(self, staff):
         user = UserFactory(role=Role.PATIENT)
-        data = {"email": user.email, "first_name": "", "last_name": "", "role": Role.DOCTOR, "is_active": "on",
-                "date_joined_0": "2026-01-01", "date_joined_1": "00:00:00"}  # fmt: skip
+        data = {
+            "email": user.email,
+            "first_name": "",
+            "last_name": "",
+            "role": Role.DOCTOR,
+            "is_active": "on",
+            "date_joined_0": "2026-01-01",
+            "date_joined_1": "00:00:00",
+        }
         response = staff.post(f"/admin/accounts/user/{user.pk}/change/", data)
         assert response.status_code == 302, response.context["adminform"].form.errors
         user.refresh_from_db()
@@ -107,7 +129,9 @@ class TestTheAdmin:
         patient, other = PatientFactory(), PatientFactory()
         page = staff.get(f"/admin/patients/patient/{patient.pk}/change/")
         assert 'name="user"' not in page.content.decode()
-        staff.post(f"/admin/patients/patient/{patient.pk}/change/",
-                   {**self.patient_form(other.user), "phone": str(patient.phone)})  # fmt: skip
+        staff.post(
+            f"/admin/patients/patient/{patient.pk}/change/",
+            {**self.patient_form(other.user), "phone": str(patient.phone)},
+        )
         patient.refresh_from_db()
         assert patient.user_id != other.user_id

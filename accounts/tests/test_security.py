@@ -63,8 +63,9 @@ class TestLoginLockout:
 
     def test_spraying_many_accounts_from_one_address_is_throttled(self, api_client, monkeypatch):
         monkeypatch.setitem(AddressRateThrottle.THROTTLE_RATES, "login", "10/min")
-        statuses = [attempt(api_client, f"guess{n}@example.org", REMOTE_ADDR="203.0.113.5").status_code
-                    for n in range(11)]  # fmt: skip
+        statuses = [
+            attempt(api_client, f"guess{n}@example.org", REMOTE_ADDR="203.0.113.5").status_code for n in range(11)
+        ]
         assert statuses == [401] * 10 + [429]
         assert attempt(api_client, "other@example.org", REMOTE_ADDR="203.0.113.6").status_code == 401
 
@@ -139,8 +140,14 @@ def test_unknown_fields_in_sign_in_bodies_are_400(api_client, path, body):
 
 class TestRegistrationRate:
     def body(self, n):
-        return {"email": f"p{n}@example.org", "password": "a-long-passphrase-1", "first_name": "A", "last_name": "B",
-                "phone": "+14155550123", "date_of_birth": "1990-01-01"}  # fmt: skip
+        return {
+            "email": f"p{n}@example.org",
+            "password": "a-long-passphrase-1",
+            "first_name": "A",
+            "last_name": "B",
+            "phone": "+14155550123",
+            "date_of_birth": "1990-01-01",
+        }
 
     def test_registrations_from_one_address_are_limited(self, api_client):
         statuses = [api_client.post(REGISTER, self.body(n), format="json").status_code for n in range(11)]
@@ -189,8 +196,10 @@ class TestPasswordChange:
         body = {"old_password": "guess", "new_password": "brand-new-passphrase-2"}
         statuses = [client.post("/api/auth/password/", body, format="json").status_code for _ in range(6)]
         assert statuses == [400] * 4 + [429, 429]
-        assert client.post("/api/auth/password/", {**body, "old_password": DEFAULT_PASSWORD},
-                           format="json").status_code == 429  # fmt: skip
+        assert (
+            client.post("/api/auth/password/", {**body, "old_password": DEFAULT_PASSWORD}, format="json").status_code
+            == 429
+        )
 
     def test_unknown_fields_are_400_and_change_nothing(self, client_for):
         user = UserFactory()

@@ -19,9 +19,15 @@ def staff(client, admin_user):
 
 def test_cancel_action_uses_the_service_and_frees_the_slot(staff):
     appointment = AppointmentFactory()
-    response = staff.post("/admin/appointments/appointment/",
-                          {"action": "cancel_selected", "_selected_action": [appointment.pk],
-                           "apply": "Cancel", "reason": "Clinic closed"})  # fmt: skip
+    response = staff.post(
+        "/admin/appointments/appointment/",
+        {
+            "action": "cancel_selected",
+            "_selected_action": [appointment.pk],
+            "apply": "Cancel",
+            "reason": "Clinic closed",
+        },
+    )
     assert response.status_code == 302
     appointment.refresh_from_db()
     assert appointment.status == AppointmentStatus.CANCELLED
@@ -32,8 +38,9 @@ def test_cancel_action_uses_the_service_and_frees_the_slot(staff):
 
 def test_complete_action_refuses_a_future_visit_and_changes_nothing(staff):
     appointment = AppointmentFactory()
-    staff.post("/admin/appointments/appointment/",
-               {"action": "complete_selected", "_selected_action": [appointment.pk]})  # fmt: skip
+    staff.post(
+        "/admin/appointments/appointment/", {"action": "complete_selected", "_selected_action": [appointment.pk]}
+    )
     assert Appointment.objects.get(pk=appointment.pk).status == AppointmentStatus.SCHEDULED
 
 
@@ -41,8 +48,9 @@ def test_complete_action_after_the_start(client, admin_user):
     appointment = AppointmentFactory()
     with time_machine.travel(appointment.start + datetime.timedelta(minutes=5), tick=False):
         client.force_login(admin_user)
-        client.post("/admin/appointments/appointment/",
-                    {"action": "complete_selected", "_selected_action": [appointment.pk]})  # fmt: skip
+        client.post(
+            "/admin/appointments/appointment/", {"action": "complete_selected", "_selected_action": [appointment.pk]}
+        )
     assert Appointment.objects.get(pk=appointment.pk).status == AppointmentStatus.COMPLETED
 
 

@@ -63,8 +63,9 @@ class TestBook:
         assert slot_status(same_hour) == "free"
 
     def test_slot_in_the_past_is_400(self, patient_client):
-        past = SlotFactory(start=timezone.now() - datetime.timedelta(hours=2),
-                           end=timezone.now() - datetime.timedelta(hours=1))  # fmt: skip
+        past = SlotFactory(
+            start=timezone.now() - datetime.timedelta(hours=2), end=timezone.now() - datetime.timedelta(hours=1)
+        )
         response = patient_client.post(LIST, {"slot": past.pk}, format="json")
         assert response.status_code == 400
         assert response.json()["slot"] == ["This slot is in the past."]
@@ -147,8 +148,9 @@ class TestIdempotencyKey:
         assert first.status_code == 409
         Appointment.objects.all().update(status=AppointmentStatus.CANCELLED, slot=None)
         Slot.objects.filter(pk=slot.pk).update(status=SlotStatus.FREE)
-        assert patient_client.post(LIST, {"slot": slot.pk}, format="json",
-                                   HTTP_IDEMPOTENCY_KEY="k-3").status_code == 201  # fmt: skip
+        assert (
+            patient_client.post(LIST, {"slot": slot.pk}, format="json", HTTP_IDEMPOTENCY_KEY="k-3").status_code == 201
+        )
 
     @pytest.mark.parametrize("key", ["", "x" * 256, "ключ"])
     def test_malformed_key_is_400(self, patient_client, key):
@@ -178,10 +180,14 @@ class TestVisibility:
 
     def test_filters(self, patient, patient_client):
         soon = AppointmentFactory(patient=patient)
-        later = AppointmentFactory(patient=patient, slot__start=soon.start + datetime.timedelta(days=3),
-                                   slot__end=soon.end + datetime.timedelta(days=3))  # fmt: skip
-        cancelled = AppointmentFactory(patient=patient, status=AppointmentStatus.CANCELLED,
-                                       slot__status=SlotStatus.FREE)  # fmt: skip
+        later = AppointmentFactory(
+            patient=patient,
+            slot__start=soon.start + datetime.timedelta(days=3),
+            slot__end=soon.end + datetime.timedelta(days=3),
+        )
+        cancelled = AppointmentFactory(
+            patient=patient, status=AppointmentStatus.CANCELLED, slot__status=SlotStatus.FREE
+        )
 
         def ids(**params):
             response = patient_client.get(LIST, params)
@@ -203,8 +209,9 @@ class TestVisibility:
 
     def test_doctor_sees_patients_with_an_appointment_with_them(self, doctor, doctor_client, patient, other_patient):
         AppointmentFactory(patient=patient, slot__doctor=doctor)
-        AppointmentFactory(patient=other_patient, slot__doctor=doctor, status=AppointmentStatus.CANCELLED,
-                           slot__status=SlotStatus.FREE)  # fmt: skip
+        AppointmentFactory(
+            patient=other_patient, slot__doctor=doctor, status=AppointmentStatus.CANCELLED, slot__status=SlotStatus.FREE
+        )
         assert [p["id"] for p in doctor_client.get("/api/patients/").json()["results"]] == [patient.pk]
         assert doctor_client.get(f"/api/patients/{patient.pk}/").status_code == 200
         assert doctor_client.get(f"/api/patients/{other_patient.pk}/").status_code == 404
@@ -312,27 +319,35 @@ class TestReschedule:
 
     def test_into_an_adjacent_hour_of_its_own_doctor_works(self, patient_client, patient):
         appointment = AppointmentFactory(patient=patient)
-        adjacent = SlotFactory(doctor=appointment.doctor, start=appointment.end,
-                               end=appointment.end + datetime.timedelta(hours=1))  # fmt: skip
-        assert patient_client.post(detail(appointment, "reschedule"), {"slot": adjacent.pk},
-                                   format="json").status_code == 200  # fmt: skip
+        adjacent = SlotFactory(
+            doctor=appointment.doctor, start=appointment.end, end=appointment.end + datetime.timedelta(hours=1)
+        )
+        assert (
+            patient_client.post(detail(appointment, "reschedule"), {"slot": adjacent.pk}, format="json").status_code
+            == 200
+        )
 
     def test_doctor_gets_403(self, doctor_client, doctor):
         appointment = AppointmentFactory(slot__doctor=doctor)
-        assert doctor_client.post(detail(appointment, "reschedule"), {"slot": SlotFactory().pk},
-                                  format="json").status_code == 403  # fmt: skip
+        assert (
+            doctor_client.post(detail(appointment, "reschedule"), {"slot": SlotFactory().pk}, format="json").status_code
+            == 403
+        )
 
     def test_cancelled_cannot_be_rescheduled(self, patient_client, patient):
-        appointment = AppointmentFactory(patient=patient, status=AppointmentStatus.CANCELLED,
-                                         slot__status=SlotStatus.FREE)  # fmt: skip
+        appointment = AppointmentFactory(
+            patient=patient, status=AppointmentStatus.CANCELLED, slot__status=SlotStatus.FREE
+        )
         response = patient_client.post(detail(appointment, "reschedule"), {"slot": SlotFactory().pk}, format="json")
         assert response.status_code == 409
         assert response.json()["code"] == "invalid_transition"
 
     def test_admin_reschedules(self, admin_client):
         appointment = AppointmentFactory()
-        assert admin_client.post(detail(appointment, "reschedule"), {"slot": SlotFactory().pk},
-                                 format="json").status_code == 200  # fmt: skip
+        assert (
+            admin_client.post(detail(appointment, "reschedule"), {"slot": SlotFactory().pk}, format="json").status_code
+            == 200
+        )
 
 
 def test_deleting_a_slot_freed_by_a_cancellation_keeps_the_appointment(doctor_client, doctor, patient):

@@ -110,8 +110,10 @@ def test_concurrent_book_cancel_and_reschedule_keep_the_invariants(seed):
     results = race(calls)
     assert all(status < 500 for status, _ in results), results
     assert {code for status, code in results if status == 409} <= {
-        "slot_unavailable", "patient_conflict", "invalid_transition"
-    }  # fmt: skip
+        "slot_unavailable",
+        "patient_conflict",
+        "invalid_transition",
+    }
     assert_consistent()
 
 

@@ -320,8 +320,12 @@ def test_every_status_field_in_the_admin_is_read_only(admin_user):
 # ---- the booking policy's admin page ------------------------------------------------------------------
 
 POLICY = "/admin/appointments/bookingpolicy/"
-POLICY_FORM = {"hold_seconds": 300, "min_notice_minutes": 60, "cancellation_cutoff_minutes": 120,
-               "booking_horizon_days": 90}  # fmt: skip
+POLICY_FORM = {
+    "hold_seconds": 300,
+    "min_notice_minutes": 60,
+    "cancellation_cutoff_minutes": 120,
+    "booking_horizon_days": 90,
+}
 
 
 def test_an_admin_changes_the_booking_policy_through_the_service(client, admin_user):

@@ -42,7 +42,7 @@ def state() -> tuple:
             BookingPolicy.objects.values_list(
                 "hold_seconds", "min_notice_minutes", "cancellation_cutoff_minutes", "booking_horizon_days"
             )
-        ),  # fmt: skip
+        ),
         IdempotencyKey.objects.count(),
     )
 
@@ -211,9 +211,14 @@ class TestCheckIn:
 
     @pytest.mark.parametrize(
         ("local_now", "ok"),
-        [("2027-03-01T23:59", False), ("2027-03-02T00:00", True), ("2027-03-02T09:59", True),
-         ("2027-03-02T10:00", False), ("2027-03-03T08:00", False)],
-    )  # fmt: skip
+        [
+            ("2027-03-01T23:59", False),
+            ("2027-03-02T00:00", True),
+            ("2027-03-02T09:59", True),
+            ("2027-03-02T10:00", False),
+            ("2027-03-03T08:00", False),
+        ],
+    )
     def test_only_on_the_visits_day_in_the_clinics_zone_before_its_end(self, doctor, client_for, local_now, ok):
         clinic = ZoneInfo(settings.CLINIC_TIME_ZONE)
         start = datetime.datetime(2027, 3, 2, 9, tzinfo=clinic)

@@ -22,8 +22,18 @@ from scheduler.exceptions import HoldExpired, InvalidTransition, PatientConflict
 pytestmark = pytest.mark.django_db
 
 # FHIR R4 value sets (FHIR.md): the codes our statuses may map to.
-FHIR_APPOINTMENT_CODES = {"proposed", "pending", "booked", "arrived", "fulfilled", "cancelled", "noshow",
-                          "entered-in-error", "checked-in", "waitlist"}  # fmt: skip
+FHIR_APPOINTMENT_CODES = {
+    "proposed",
+    "pending",
+    "booked",
+    "arrived",
+    "fulfilled",
+    "cancelled",
+    "noshow",
+    "entered-in-error",
+    "checked-in",
+    "waitlist",
+}
 FHIR_SLOT_CODES = {"busy", "free", "busy-unavailable", "busy-tentative", "entered-in-error"}
 
 

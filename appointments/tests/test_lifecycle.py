@@ -74,8 +74,9 @@ class TestTheDatabase:
         slot_status = "free" if status == AppointmentStatus.CANCELLED else "booked"
         visit = past_appointment(slot__doctor=doctor, status=status, slot__status=slot_status)
         with pytest.raises(IntegrityError, match="cannot have a medical record"), transaction.atomic():
-            MedicalRecord.objects.create(appointment=visit, patient=visit.patient, doctor=doctor, author=doctor.user,
-                                         diagnosis="X")  # fmt: skip
+            MedicalRecord.objects.create(
+                appointment=visit, patient=visit.patient, doctor=doctor, author=doctor.user, diagnosis="X"
+            )
 
     @pytest.mark.parametrize(
         "change",

@@ -40,10 +40,16 @@ def in_global_order(tables: list[str]) -> bool:
 def test_booking_cancelling_rescheduling_and_finishing():
     appointment = AppointmentFactory()
     patient, doctor = appointment.patient, appointment.doctor
-    later = SlotFactory(doctor=doctor, start=appointment.start + datetime.timedelta(days=1),
-                        end=appointment.end + datetime.timedelta(days=1))  # fmt: skip
-    other = SlotFactory(doctor=doctor, start=appointment.start + datetime.timedelta(days=2),
-                        end=appointment.end + datetime.timedelta(days=2))  # fmt: skip
+    later = SlotFactory(
+        doctor=doctor,
+        start=appointment.start + datetime.timedelta(days=1),
+        end=appointment.end + datetime.timedelta(days=1),
+    )
+    other = SlotFactory(
+        doctor=doctor,
+        start=appointment.start + datetime.timedelta(days=2),
+        end=appointment.end + datetime.timedelta(days=2),
+    )
     visit = past_appointment(patient=patient, slot__doctor=doctor)
 
     commands = {

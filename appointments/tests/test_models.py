@@ -14,8 +14,9 @@ pytestmark = pytest.mark.django_db
 def test_a_second_live_appointment_on_a_slot_is_refused_by_the_database():
     first = AppointmentFactory()
     with pytest.raises(IntegrityError, match="appointments_one_live_per_slot|UNIQUE constraint failed") as caught:
-        Appointment.objects.create(patient=first.patient, doctor=first.doctor, slot=first.slot,
-                                   start=first.start, end=first.end)  # fmt: skip
+        Appointment.objects.create(
+            patient=first.patient, doctor=first.doctor, slot=first.slot, start=first.start, end=first.end
+        )
     if connection.vendor == "postgresql":  # named in the diagnostics; the services translate by that name
         assert violated_constraint(caught.value) == "appointments_one_live_per_slot"
     else:
@@ -31,8 +32,9 @@ def test_a_cancelled_appointment_does_not_hold_its_slot():
 @pytest.mark.postgres
 def test_overlapping_scheduled_appointments_of_one_patient_are_refused_by_the_database():
     first = AppointmentFactory()
-    other_doctors_slot = SlotFactory(start=first.start + datetime.timedelta(minutes=30),
-                                     end=first.end + datetime.timedelta(minutes=30))  # fmt: skip
+    other_doctors_slot = SlotFactory(
+        start=first.start + datetime.timedelta(minutes=30), end=first.end + datetime.timedelta(minutes=30)
+    )
     with pytest.raises(IntegrityError, match="appointments_patient_no_overlap") as caught:
         AppointmentFactory(patient=first.patient, slot=other_doctors_slot)
     assert violated_constraint(caught.value) == "appointments_patient_no_overlap"
@@ -45,5 +47,9 @@ def test_unknown_status_is_refused():
 
 def test_a_live_appointment_needs_a_slot():
     with pytest.raises(IntegrityError, match="appointments_live_has_slot"):
-        AppointmentFactory(slot=None, doctor=SlotFactory().doctor, start=SlotFactory().start,
-                           end=SlotFactory().start + datetime.timedelta(hours=1))  # fmt: skip
+        AppointmentFactory(
+            slot=None,
+            doctor=SlotFactory().doctor,
+            start=SlotFactory().start,
+            end=SlotFactory().start + datetime.timedelta(hours=1),
+        )

@@ -24,8 +24,12 @@ def test_the_defaults_apply_until_an_admin_changes_them_in_one_query(admin_user)
     with CaptureQueriesContext(connection) as queries:
         policy = get_booking_policy()
     assert len(queries) == 1
-    assert (policy.hold_seconds, policy.min_notice_minutes, policy.cancellation_cutoff_minutes,
-            policy.booking_horizon_days) == (600, 0, 0, 365)  # fmt: skip
+    assert (
+        policy.hold_seconds,
+        policy.min_notice_minutes,
+        policy.cancellation_cutoff_minutes,
+        policy.booking_horizon_days,
+    ) == (600, 0, 0, 365)
     services.update_booking_policy(by=admin_user, hold_seconds=60)
     services.update_booking_policy(by=admin_user, min_notice_minutes=30)
     policy = get_booking_policy()
@@ -130,7 +134,10 @@ def test_releasing_a_hold_is_never_late(admin_user, patient):
 
 def test_a_patient_reschedules_only_into_the_window(strict, patient):
     appointment = AppointmentFactory(patient=patient)
-    too_soon = SlotFactory(doctor=appointment.doctor, start=appointment.start - 3 * 24 * HOUR + HOUR,
-                           end=appointment.start - 3 * 24 * HOUR + 2 * HOUR)  # fmt: skip
+    too_soon = SlotFactory(
+        doctor=appointment.doctor,
+        start=appointment.start - 3 * 24 * HOUR + HOUR,
+        end=appointment.start - 3 * 24 * HOUR + 2 * HOUR,
+    )
     with time_machine.travel(too_soon.start - HOUR, tick=False), pytest.raises(PolicyViolation, match="min_notice"):
         services.reschedule_appointment(appointment=appointment, new_slot_id=too_soon.pk, by=patient.user)

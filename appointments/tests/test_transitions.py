@@ -45,17 +45,35 @@ def started():
 TRANSITIONS = {
     "confirm": (pending, lambda a, u: services.confirm_appointment(appointment=a, by=u), {"patient", "admin"}),
     "release": (pending, lambda a, u: services.cancel_appointment(appointment=a, by=u), {"patient", "doctor", "admin"}),
-    "cancel": (AppointmentFactory, lambda a, u: services.cancel_appointment(appointment=a, by=u),
-               {"patient", "doctor", "admin"}),
-    "reschedule": (AppointmentFactory, lambda a, u: services.reschedule_appointment(
-        appointment=a, new_slot_id=SlotFactory(doctor=a.doctor, start=a.start + datetime.timedelta(days=1),
-                                               end=a.end + datetime.timedelta(days=1)).pk, by=u), {"patient", "admin"}),
+    "cancel": (
+        AppointmentFactory,
+        lambda a, u: services.cancel_appointment(appointment=a, by=u),
+        {"patient", "doctor", "admin"},
+    ),
+    "reschedule": (
+        AppointmentFactory,
+        lambda a, u: services.reschedule_appointment(
+            appointment=a,
+            new_slot_id=SlotFactory(
+                doctor=a.doctor, start=a.start + datetime.timedelta(days=1), end=a.end + datetime.timedelta(days=1)
+            ).pk,
+            by=u,
+        ),
+        {"patient", "admin"},
+    ),
     "check_in": (started, lambda a, u: services.check_in_appointment(appointment=a, by=u), {"doctor", "admin"}),
     "complete": (started, lambda a, u: services.complete_appointment(appointment=a, by=u), {"doctor", "admin"}),
     "no_show": (started, lambda a, u: services.mark_no_show(appointment=a, by=u), {"doctor", "admin"}),
-}  # fmt: skip
-EXPECTED = {"confirm": "scheduled", "release": "cancelled", "cancel": "cancelled", "reschedule": "scheduled",
-            "check_in": "checked_in", "complete": "completed", "no_show": "no_show"}  # fmt: skip
+}
+EXPECTED = {
+    "confirm": "scheduled",
+    "release": "cancelled",
+    "cancel": "cancelled",
+    "reschedule": "scheduled",
+    "check_in": "checked_in",
+    "complete": "completed",
+    "no_show": "no_show",
+}
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -77,13 +95,20 @@ def test_every_transition_for_every_role(admin_user, transition, role):
 @pytest.mark.parametrize(
     ("status", "command"),
     [
-        ("pending", "check_in"), ("checked_in", "check_in"), ("completed", "check_in"), ("cancelled", "check_in"),
-        ("pending", "complete"), ("cancelled", "complete"), ("no_show", "complete"),
-        ("checked_in", "no_show"), ("pending", "no_show"),
-        ("checked_in", "cancel"), ("completed", "cancel"),
+        ("pending", "check_in"),
+        ("checked_in", "check_in"),
+        ("completed", "check_in"),
+        ("cancelled", "check_in"),
+        ("pending", "complete"),
+        ("cancelled", "complete"),
+        ("no_show", "complete"),
+        ("checked_in", "no_show"),
+        ("pending", "no_show"),
+        ("checked_in", "cancel"),
+        ("completed", "cancel"),
         ("checked_in", "reschedule"),
     ],
-)  # fmt: skip
+)
 def test_transitions_from_the_wrong_status_are_invalid(admin_user, status, command):
     appointment = started()
     appointment.status = status

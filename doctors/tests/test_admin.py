@@ -56,8 +56,13 @@ def test_a_booked_slot_cannot_be_deleted_or_changed(staff):
 
 
 def test_the_lists_editable_status_saves_through_the_service(staff, doctor):
-    data = {"form-TOTAL_FORMS": "1", "form-INITIAL_FORMS": "1", "form-0-id": doctor.pk,
-            "form-0-availability_status": "occupied", "_save": "Save"}  # fmt: skip
+    data = {
+        "form-TOTAL_FORMS": "1",
+        "form-INITIAL_FORMS": "1",
+        "form-0-id": doctor.pk,
+        "form-0-availability_status": "occupied",
+        "_save": "Save",
+    }
     assert staff.post("/admin/doctors/doctor/", data).status_code == 302
     doctor.refresh_from_db()
     assert doctor.availability_status == "occupied"
@@ -66,8 +71,13 @@ def test_the_lists_editable_status_saves_through_the_service(staff, doctor):
 def test_a_new_department_reaches_the_doctors_slots(staff, doctor):
     slot = SlotFactory(doctor=doctor)
     department = DepartmentFactory()
-    body = {"phone": str(doctor.phone), "bio": "", "availability_status": "available",
-            "specialization": doctor.specialization_id, "department": department.pk}  # fmt: skip
+    body = {
+        "phone": str(doctor.phone),
+        "bio": "",
+        "availability_status": "available",
+        "specialization": doctor.specialization_id,
+        "department": department.pk,
+    }
     assert staff.post(f"/admin/doctors/doctor/{doctor.pk}/change/", body).status_code == 302
     slot.refresh_from_db()
     assert slot.department_id == department.pk

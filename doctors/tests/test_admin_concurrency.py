@@ -44,8 +44,13 @@ def test_admin_doctor_edits_racing_reschedules_give_no_5xx(admin_user, client_fo
         try:
             while time.monotonic() < deadline:
                 i += 1
-                body = {"phone": "+4930901820", "bio": "", "availability_status": "available",
-                        "specialization": specializations[i % 3], "department": departments[i % 3]}  # fmt: skip
+                body = {
+                    "phone": "+4930901820",
+                    "bio": "",
+                    "availability_status": "available",
+                    "specialization": specializations[i % 3],
+                    "department": departments[i % 3],
+                }
                 statuses["admin", staff.post(f"/admin/doctors/doctor/{doctor.pk}/change/", body).status_code] += 1
         finally:
             connection.close()

@@ -49,8 +49,9 @@ class TestPublish:
         assert Slot.objects.filter(doctor=doctor).count() == 3
 
     def test_admin_publishes_for_any_doctor(self, admin_client, doctor):
-        response = admin_client.post(url(doctor), {"start": iso(2027, 1, 5, 9), "end": iso(2027, 1, 5, 10)},
-                                     format="json")  # fmt: skip
+        response = admin_client.post(
+            url(doctor), {"start": iso(2027, 1, 5, 9), "end": iso(2027, 1, 5, 10)}, format="json"
+        )
         assert response.status_code == 201
 
     def test_another_doctor_or_a_patient_is_403_and_nothing_is_created(
@@ -76,14 +77,22 @@ class TestPublish:
             ({"start": iso(2027, 1, 5, 9), "end": iso(2029, 1, 5, 9)}, "end"),
             ({"start": iso(2027, 1, 3, 9), "end": iso(2027, 1, 3, 12)}, "start"),
             ({"start": "tomorrow", "end": iso(2027, 1, 5, 12)}, "start"),
-            ({"start": iso(2027, 1, 5, 9), "end": iso(2027, 1, 5, 12), "repeat_weekly_until": "2027-13-01"},
-             "repeat_weekly_until"),
-            ({"start": iso(2027, 1, 5, 9), "end": iso(2027, 1, 5, 12), "repeat_weekly_until": "2026-12-01"},
-             "repeat_weekly_until"),
-            ({"start": iso(2027, 1, 5, 9), "end": iso(2027, 1, 5, 12), "repeat_weekly_until": "2029-01-01"},
-             "repeat_weekly_until"),
-            ({"start": iso(2027, 1, 5, 0), "end": iso(2027, 1, 6, 0), "repeat_weekly_until": "2027-12-31"},
-             "repeat_weekly_until"),
+            (
+                {"start": iso(2027, 1, 5, 9), "end": iso(2027, 1, 5, 12), "repeat_weekly_until": "2027-13-01"},
+                "repeat_weekly_until",
+            ),
+            (
+                {"start": iso(2027, 1, 5, 9), "end": iso(2027, 1, 5, 12), "repeat_weekly_until": "2026-12-01"},
+                "repeat_weekly_until",
+            ),
+            (
+                {"start": iso(2027, 1, 5, 9), "end": iso(2027, 1, 5, 12), "repeat_weekly_until": "2029-01-01"},
+                "repeat_weekly_until",
+            ),
+            (
+                {"start": iso(2027, 1, 5, 0), "end": iso(2027, 1, 6, 0), "repeat_weekly_until": "2027-12-31"},
+                "repeat_weekly_until",
+            ),
             ({"start": iso(2027, 1, 5, 9), "end": iso(2027, 1, 5, 12), "time_zone": "Mars/Olympus"}, "time_zone"),
             ({"start": iso(2027, 1, 5, 9), "end": iso(2027, 1, 5, 12), "status": "booked"}, "status"),
             ({"end": iso(2027, 1, 5, 12)}, "start"),
@@ -91,7 +100,7 @@ class TestPublish:
             ({"start": "0001-01-01T00:30:00+01:00", "end": iso(2027, 1, 5, 12)}, "start"),
             ({"start": iso(2027, 1, 5, 9), "end": "9999-12-31T23:30:00-01:00"}, "end"),
         ],
-    )  # fmt: skip
+    )
     def test_bad_input_is_400_naming_the_field_and_creates_nothing(self, doctor_client, doctor, body, field):
         response = doctor_client.post(url(doctor), body, format="json")
         assert response.status_code == 400, response.json()
@@ -99,8 +108,9 @@ class TestPublish:
         assert not Slot.objects.exists()
 
     def test_naive_datetime_message_asks_for_an_offset(self, doctor_client, doctor):
-        response = doctor_client.post(url(doctor), {"start": "2027-01-05T09:00:00", "end": iso(2027, 1, 5, 12)},
-                                      format="json")  # fmt: skip
+        response = doctor_client.post(
+            url(doctor), {"start": "2027-01-05T09:00:00", "end": iso(2027, 1, 5, 12)}, format="json"
+        )
         assert "UTC offset" in response.json()["start"][0]
 
     def test_weekly_repetition_across_a_dst_change_keeps_local_hours(self, doctor_client, doctor):
@@ -124,10 +134,13 @@ class TestOverlap:
     def existing(self, doctor):
         # 10:00-12:00 UTC on 2027-01-05
         return [
-            SlotFactory(doctor=doctor, start=datetime.datetime(2027, 1, 5, h, tzinfo=UTC),
-                        end=datetime.datetime(2027, 1, 5, h + 1, tzinfo=UTC))
+            SlotFactory(
+                doctor=doctor,
+                start=datetime.datetime(2027, 1, 5, h, tzinfo=UTC),
+                end=datetime.datetime(2027, 1, 5, h + 1, tzinfo=UTC),
+            )
             for h in (10, 11)
-        ]  # fmt: skip
+        ]
 
     @pytest.mark.parametrize(
         ("start", "end"),
@@ -142,8 +155,9 @@ class TestOverlap:
     def test_any_overlap_is_409_listing_conflicts_and_creates_nothing(
         self, doctor_client, doctor, existing, start, end
     ):
-        response = doctor_client.post(url(doctor), {"start": iso(2027, 1, 5, *start), "end": iso(2027, 1, 5, *end)},
-                                      format="json")  # fmt: skip
+        response = doctor_client.post(
+            url(doctor), {"start": iso(2027, 1, 5, *start), "end": iso(2027, 1, 5, *end)}, format="json"
+        )
         assert response.status_code == 409
         body = response.json()
         assert body["code"] == "slot_overlap"
@@ -152,14 +166,16 @@ class TestOverlap:
 
     @pytest.mark.parametrize(("start", "end"), [((8, 0), (10, 0)), ((12, 0), (14, 0))])
     def test_touching_edges_are_allowed(self, doctor_client, doctor, existing, start, end):
-        response = doctor_client.post(url(doctor), {"start": iso(2027, 1, 5, *start), "end": iso(2027, 1, 5, *end)},
-                                      format="json")  # fmt: skip
+        response = doctor_client.post(
+            url(doctor), {"start": iso(2027, 1, 5, *start), "end": iso(2027, 1, 5, *end)}, format="json"
+        )
         assert response.status_code == 201
 
     def test_another_doctors_slots_do_not_conflict(self, admin_client, existing):
         other = DoctorFactory()
-        response = admin_client.post(url(other), {"start": iso(2027, 1, 5, 10), "end": iso(2027, 1, 5, 12)},
-                                     format="json")  # fmt: skip
+        response = admin_client.post(
+            url(other), {"start": iso(2027, 1, 5, 10), "end": iso(2027, 1, 5, 12)}, format="json"
+        )
         assert response.status_code == 201
 
     def test_one_overlapping_week_in_a_repetition_creates_nothing_at_all(self, doctor_client, doctor, existing):

@@ -13,8 +13,11 @@ def at(y, mo, d, h, mi=0, tz=UTC):
 
 def test_exact_hours_split_into_consecutive_slots():
     slots, unused = split_period(at(2027, 3, 1, 9), at(2027, 3, 1, 12))
-    assert slots == [(at(2027, 3, 1, 9), at(2027, 3, 1, 10)), (at(2027, 3, 1, 10), at(2027, 3, 1, 11)),
-                     (at(2027, 3, 1, 11), at(2027, 3, 1, 12))]  # fmt: skip
+    assert slots == [
+        (at(2027, 3, 1, 9), at(2027, 3, 1, 10)),
+        (at(2027, 3, 1, 10), at(2027, 3, 1, 11)),
+        (at(2027, 3, 1, 11), at(2027, 3, 1, 12)),
+    ]
     assert unused == datetime.timedelta(0)
 
 

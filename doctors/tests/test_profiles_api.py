@@ -61,9 +61,17 @@ class TestCreateDoctor:
         assert set(body["specialization"]) == {"id", "name"}
         assert User.objects.get(email="new.doc@clinic.org").role == "doctor"
 
-    @pytest.mark.parametrize(("field", "value"), [("specialization", 99999), ("department", 99999),
-                                                  ("specialization", "abc"), ("email", "nope"),
-                                                  ("phone", "123"), ("role", "admin")])  # fmt: skip
+    @pytest.mark.parametrize(
+        ("field", "value"),
+        [
+            ("specialization", 99999),
+            ("department", 99999),
+            ("specialization", "abc"),
+            ("email", "nope"),
+            ("phone", "123"),
+            ("role", "admin"),
+        ],
+    )
     def test_bad_field_is_400_and_nothing_is_created(self, admin_client, field, value):
         response = admin_client.post(DOCTORS, self.body(**{field: value}), format="json")
         assert response.status_code == 400
@@ -122,8 +130,9 @@ class TestFindDoctors:
 
 class TestUpdateDoctor:
     def test_doctor_changes_own_status_and_bio(self, doctor_client, doctor):
-        response = doctor_client.patch(detail(doctor.pk), {"availability_status": "occupied", "bio": "Hi"},
-                                       format="json")  # fmt: skip
+        response = doctor_client.patch(
+            detail(doctor.pk), {"availability_status": "occupied", "bio": "Hi"}, format="json"
+        )
         assert response.status_code == 200
         assert response.json()["availability_status"] == "occupied"
 
@@ -146,8 +155,7 @@ class TestUpdateDoctor:
 
     def test_admin_edits_everything(self, admin_client, doctor):
         department = DepartmentFactory()
-        response = admin_client.patch(detail(doctor.pk), {"department": department.pk, "last_name": "Z"},
-                                      format="json")  # fmt: skip
+        response = admin_client.patch(detail(doctor.pk), {"department": department.pk, "last_name": "Z"}, format="json")
         assert response.status_code == 200
         assert response.json()["department"]["id"] == department.pk
         assert response.json()["last_name"] == "Z"

@@ -23,8 +23,17 @@ def hour(h: int) -> datetime.datetime:
 class TestConstraints:
     def test_end_must_be_after_start(self, doctor):
         with pytest.raises(IntegrityError):
-            Slot.objects.bulk_create([Slot(doctor=doctor, specialization=doctor.specialization,
-                                           department=doctor.department, start=hour(2), end=hour(1))])  # fmt: skip
+            Slot.objects.bulk_create(
+                [
+                    Slot(
+                        doctor=doctor,
+                        specialization=doctor.specialization,
+                        department=doctor.department,
+                        start=hour(2),
+                        end=hour(1),
+                    )
+                ]
+            )
 
     def test_same_doctor_and_start_is_refused_everywhere(self, doctor):
         SlotFactory(doctor=doctor, start=hour(1), end=hour(2))
@@ -35,8 +44,11 @@ class TestConstraints:
     def test_overlap_is_refused_by_the_database_even_without_the_service(self, doctor):
         SlotFactory(doctor=doctor, start=hour(1), end=hour(2))
         with pytest.raises(IntegrityError, match="doctors_slot_no_overlap"):
-            SlotFactory(doctor=doctor, start=hour(1) + datetime.timedelta(minutes=30),
-                        end=hour(2) + datetime.timedelta(minutes=30))  # fmt: skip
+            SlotFactory(
+                doctor=doctor,
+                start=hour(1) + datetime.timedelta(minutes=30),
+                end=hour(2) + datetime.timedelta(minutes=30),
+            )
 
     @pytest.mark.postgres
     def test_touching_slots_and_other_doctors_are_fine(self, doctor):
@@ -72,8 +84,9 @@ class TestList:
         assert ids(start_after=hour(2).isoformat(), start_before=hour(3).isoformat(), status="free") == [s2.pk]
 
     def test_without_a_window_the_search_starts_now_and_is_bounded(self, patient_client):
-        past = SlotFactory(start=timezone.now() - datetime.timedelta(hours=3),
-                           end=timezone.now() - datetime.timedelta(hours=2))  # fmt: skip
+        past = SlotFactory(
+            start=timezone.now() - datetime.timedelta(hours=3), end=timezone.now() - datetime.timedelta(hours=2)
+        )
         soon = SlotFactory(start=hour(1), end=hour(2))
         far = SlotFactory(doctor=soon.doctor, start=hour(24 * 60), end=hour(24 * 60 + 1))
 

@@ -78,8 +78,14 @@ def test_two_workers_send_each_notification_once(start_worker, smtp_sink):
         lambda: Notification.objects.filter(kind=NotificationKind.BOOKING_CONFIRMED, status="sent").count() == 12,
         what="every confirmation sent",
     )
-    wait_until(lambda: not DBTaskResult.objects.filter(status__in=["READY", "RUNNING"]).exclude(
-        run_after__gt=timezone.now()).exists(), what="the queue drained")  # fmt: skip
+    wait_until(
+        lambda: (
+            not DBTaskResult.objects.filter(status__in=["READY", "RUNNING"])
+            .exclude(run_after__gt=timezone.now())
+            .exists()
+        ),
+        what="the queue drained",
+    )
     sent_ids = Counter(int(m["X-Clinic-Notification"]) for m in smtp_sink.messages)
     assert sent_ids == Counter({n.pk: 1 for n in confirmations})
     assert set(Notification.objects.filter(pk__in=sent_ids).values_list("attempts", flat=True)) == {1}

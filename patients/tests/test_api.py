@@ -39,9 +39,17 @@ class TestRegister:
         assert response.status_code == 201, response.json()
         body = response.json()
         assert set(body) == {
-            "id", "email", "first_name", "last_name", "phone", "date_of_birth",
-            "insurance_name", "insurance_number", "created_at", "updated_at",
-        }  # fmt: skip
+            "id",
+            "email",
+            "first_name",
+            "last_name",
+            "phone",
+            "date_of_birth",
+            "insurance_name",
+            "insurance_number",
+            "created_at",
+            "updated_at",
+        }
         assert body["email"] == "ada@example.org"
         assert body["phone"] == "+14155550123"
         assert body["insurance_number"] == "XK-99812"
@@ -189,8 +197,12 @@ class TestUpdate:
 
 
 def test_admins_search_patients_by_name_email_phone_and_birthday(admin_client):
-    ada = PatientFactory(user__first_name="Ada", user__last_name="Lovelace", phone="+14155550177",
-                         date_of_birth=datetime.date(1815, 12, 10).replace(year=1915))  # fmt: skip
+    ada = PatientFactory(
+        user__first_name="Ada",
+        user__last_name="Lovelace",
+        phone="+14155550177",
+        date_of_birth=datetime.date(1815, 12, 10).replace(year=1915),
+    )
     # An explicit phone: the factory's sequence reaches Ada's number after 177 patients.
     PatientFactory(user__first_name="Grace", user__last_name="Hopper", phone="+14155550178")
 

@@ -21,8 +21,11 @@ def test_a_doctor_reading_a_patient_is_audited_with_who_what_and_where(doctor_cl
     assert doctor_client.get(f"{LIST}{patient.pk}/", REMOTE_ADDR="192.0.2.9").status_code == 200
     entry = PatientAccessLog.objects.get()
     assert (entry.user_id, entry.patient_id, entry.action, entry.ip_address) == (
-        doctor.user_id, patient.pk, "read", "192.0.2.9"
-    )  # fmt: skip
+        doctor.user_id,
+        patient.pk,
+        "read",
+        "192.0.2.9",
+    )
 
 
 def test_listing_audits_every_patient_on_the_page(admin_client, admin_user, patient, other_patient):
@@ -64,8 +67,11 @@ def test_opening_a_patient_in_the_django_admin_is_audited_the_list_is_not(client
     assert response.status_code == 200 and b"XK-31337" in response.content
     entry = PatientAccessLog.objects.get()
     assert (entry.user_id, entry.patient_id, entry.action, entry.ip_address) == (
-        admin_user.pk, patient.pk, "read", "203.0.113.5"
-    )  # fmt: skip
+        admin_user.pk,
+        patient.pk,
+        "read",
+        "203.0.113.5",
+    )
 
 
 def test_the_trail_is_read_only_in_the_admin(client, admin_user, admin_client, patient):

@@ -30,8 +30,11 @@ class TestCreate:
         response = doctor_client.post(RECORDS, body, format="json", REMOTE_ADDR="10.1.2.3")
         assert response.status_code == 201, response.json()
         record = response.json()
-        assert (record["appointment"], record["patient"], record["doctor"]) == (visit.pk, visit.patient_id,
-                                                                                 visit.doctor_id)  # fmt: skip
+        assert (record["appointment"], record["patient"], record["doctor"]) == (
+            visit.pk,
+            visit.patient_id,
+            visit.doctor_id,
+        )
         assert record["diagnosis"] == "Migraine" and record["version"] == 1
         entry = RecordAccessLog.objects.get()
         assert (entry.action, entry.user_id, entry.ip_address) == ("create", visit.doctor.user_id, "10.1.2.3")
@@ -47,8 +50,9 @@ class TestCreate:
         assert api_client.post(RECORDS, {"appointment": visit.pk, "diagnosis": "X"}, format="json").status_code == 401
 
     def test_cancelled_appointment_is_400(self, doctor_client, doctor):
-        cancelled = AppointmentFactory(slot__doctor=doctor, status=AppointmentStatus.CANCELLED,
-                                       slot__status=SlotStatus.FREE)  # fmt: skip
+        cancelled = AppointmentFactory(
+            slot__doctor=doctor, status=AppointmentStatus.CANCELLED, slot__status=SlotStatus.FREE
+        )
         response = doctor_client.post(RECORDS, {"appointment": cancelled.pk, "diagnosis": "X"}, format="json")
         assert response.status_code == 400
         assert "appointment" in response.json()
@@ -153,8 +157,10 @@ class TestAmend:
     def test_another_treating_doctor_reads_but_cannot_amend(self, patient, other_doctor, visit, client_for):
         record = MedicalRecordFactory(appointment=visit)
         AppointmentFactory(patient=patient, slot__doctor=other_doctor)
-        assert client_for(other_doctor.user).patch(f"{RECORDS}{record.pk}/", {"notes": "x"},
-                                                   format="json").status_code == 403  # fmt: skip
+        assert (
+            client_for(other_doctor.user).patch(f"{RECORDS}{record.pk}/", {"notes": "x"}, format="json").status_code
+            == 403
+        )
 
     @pytest.mark.parametrize("body", [{"author": 1}, {"patient": 2}, {"appointment": 3}, {"diagnosis": ""}])
     def test_bad_amendment_is_400(self, doctor_client, visit, body):
@@ -174,8 +180,11 @@ class TestAudit:
         patient_client.get(RECORDS)
         patient_client.get(f"{RECORDS}{record.pk}/history/")
         reads = RecordAccessLog.objects.filter(user=patient.user).order_by("id")
-        assert [(e.action, e.record_id) for e in reads] == [("read", record.pk), ("list", record.pk),
-                                                            ("history", record.pk)]  # fmt: skip
+        assert [(e.action, e.record_id) for e in reads] == [
+            ("read", record.pk),
+            ("list", record.pk),
+            ("history", record.pk),
+        ]
         assert reads[0].ip_address == "192.0.2.7"
 
     def test_a_refused_read_writes_nothing(self, other_patient_client, visit):
@@ -210,8 +219,9 @@ class TestAudit:
     def test_the_database_refuses_update_and_delete(self, visit, model):
         write_record(visit)
         with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-            model.objects.all().update(created_at=None) if model is MedicalRecordVersion else \
-                model.objects.all().update(action="read")  # fmt: skip
+            model.objects.all().update(
+                created_at=None
+            ) if model is MedicalRecordVersion else model.objects.all().update(action="read")
         with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
             model.objects.all()._raw_delete(using="default")
 

@@ -20,9 +20,11 @@ RECORDS = "/api/records/"
 
 def reads(**filters) -> list[tuple]:
     return list(
-        RecordAccessLog.objects.exclude(action="create").filter(**filters).order_by("id")
+        RecordAccessLog.objects.exclude(action="create")
+        .filter(**filters)
+        .order_by("id")
         .values_list("user_id", "record_id", "action", "ip_address")
-    )  # fmt: skip
+    )
 
 
 @pytest.fixture(params=["postgresql", "other"])

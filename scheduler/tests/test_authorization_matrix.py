@@ -65,8 +65,13 @@ def build_world() -> World:
     current = timezone.now()
     today = AppointmentFactory(patient=patient, slot__doctor=doctor, slot__start=current, slot__end=current + hour)
     return World(
-        users={"patient": patient.user, "other_patient": other_patient.user, "doctor": doctor.user,
-               "other_doctor": other_doctor.user, "admin": admin},
+        users={
+            "patient": patient.user,
+            "other_patient": other_patient.user,
+            "doctor": doctor.user,
+            "other_doctor": other_doctor.user,
+            "admin": admin,
+        },
         patient=patient,
         doctor=doctor,
         appointment=appointment,
@@ -79,7 +84,7 @@ def build_world() -> World:
         spare_slot=SlotFactory(doctor=doctor),
         department=DepartmentFactory(),
         specialization=SpecializationFactory(),
-    )  # fmt: skip
+    )
 
 
 def own_login(w: World, role: str) -> dict:
@@ -88,8 +93,14 @@ def own_login(w: World, role: str) -> dict:
 
 
 def new_person(role: str) -> dict:
-    return {"email": f"new-{role}@example.org", "password": "a-long-passphrase-9", "first_name": "N",
-            "last_name": "P", "phone": "+14155550100", "date_of_birth": "1990-01-01"}  # fmt: skip
+    return {
+        "email": f"new-{role}@example.org",
+        "password": "a-long-passphrase-9",
+        "first_name": "N",
+        "last_name": "P",
+        "phone": "+14155550100",
+        "date_of_birth": "1990-01-01",
+    }
 
 
 def booking(w: World, role: str) -> dict:
@@ -152,7 +163,7 @@ MATRIX = {
             "department": w.department.pk,
         },
         only(201, {"admin"}),
-    ),  # fmt: skip
+    ),
     ("GET", "/api/doctors/me/"): (None, None, only(200, {"doctor", "other_doctor"})),
     ("GET", "/api/doctors/{id}/"): (lambda w: w.doctor.pk, None, SIGNED_IN),
     ("PATCH", "/api/doctors/{id}/"): (
@@ -167,7 +178,7 @@ MATRIX = {
             "end": (w.free_slot.start + datetime.timedelta(days=30, hours=2)).isoformat(),
         },
         only(201, {"doctor", "admin"}),
-    ),  # fmt: skip
+    ),
     ("GET", "/api/slots/"): (None, None, SIGNED_IN),
     ("GET", "/api/slots/{id}/"): (lambda w: w.free_slot.pk, None, SIGNED_IN),
     ("DELETE", "/api/slots/{id}/"): (lambda w: w.spare_slot.pk, None, only(204, {"doctor", "admin"})),

@@ -70,11 +70,21 @@ def test_a_restored_backup_reads_with_the_key_and_fails_clearly_without_it(tmp_p
     # README, Backup and restore: a custom-format dump, restored into a new, empty database.
     options, env = libpq()
     backup = tmp_path / "clinic.dump"
-    subprocess.run(["pg_dump", "-Fc", "--no-owner", *options, "--file", str(backup), connection.settings_dict["NAME"]],
-                   env=env, check=True, capture_output=True, timeout=120)  # fmt: skip
+    subprocess.run(
+        ["pg_dump", "-Fc", "--no-owner", *options, "--file", str(backup), connection.settings_dict["NAME"]],
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     subprocess.run(["createdb", *options, restored_name], env=env, check=True, capture_output=True)
-    subprocess.run(["pg_restore", "--no-owner", "--exit-on-error", *options, "--dbname", restored_name, str(backup)],
-                   env=env, check=True, capture_output=True, timeout=120)  # fmt: skip
+    subprocess.run(
+        ["pg_restore", "--no-owner", "--exit-on-error", *options, "--dbname", restored_name, str(backup)],
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     key = os.environ["FIELD_ENCRYPTION_KEY"]
     assert key.split(",")[0].encode() not in backup.read_bytes()  # the key is not in the backup
     assert b"BARMER-" not in backup.read_bytes() and b"diabetes" not in backup.read_bytes()
@@ -94,8 +104,15 @@ def test_a_restored_backup_reads_with_the_key_and_fails_clearly_without_it(tmp_p
     assert "BARMER-" not in wrong_key.stdout + wrong_key.stderr
 
     no_key = subprocess.run(
-        [sys.executable, "-c", READ_BACK], cwd=ROOT, capture_output=True, text=True, timeout=120,
-        env={**{k: v for k, v in os.environ.items() if k != "FIELD_ENCRYPTION_KEY"},
-             "DATABASE_URL": database_url(restored_name), "DJANGO_SETTINGS_MODULE": "scheduler.settings.base"},
-    )  # fmt: skip
+        [sys.executable, "-c", READ_BACK],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={
+            **{k: v for k, v in os.environ.items() if k != "FIELD_ENCRYPTION_KEY"},
+            "DATABASE_URL": database_url(restored_name),
+            "DJANGO_SETTINGS_MODULE": "scheduler.settings.base",
+        },
+    )
     assert no_key.returncode != 0 and "FIELD_ENCRYPTION_KEY is not set" in no_key.stderr

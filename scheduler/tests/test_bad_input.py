@@ -22,15 +22,20 @@ def test_json_nested_too_deep_is_400(api_client, patient, path, client_for):
 )
 def test_impossible_or_far_datetimes_are_400(admin_client, start):
     doctor = DoctorFactory()
-    response = admin_client.post(f"/api/doctors/{doctor.pk}/availability/",
-                                 {"start": start, "end": "9999-12-31T23:00:00Z"}, format="json")  # fmt: skip
+    response = admin_client.post(
+        f"/api/doctors/{doctor.pk}/availability/", {"start": start, "end": "9999-12-31T23:00:00Z"}, format="json"
+    )
     assert response.status_code == 400
 
 
 def test_a_repetition_near_the_end_of_time_is_400(admin_client):
     doctor = DoctorFactory()
-    body = {"start": "9999-12-28T10:00:00Z", "end": "9999-12-28T12:00:00Z", "repeat_weekly_until": "9999-12-31",
-            "time_zone": "Asia/Tokyo"}  # fmt: skip
+    body = {
+        "start": "9999-12-28T10:00:00Z",
+        "end": "9999-12-28T12:00:00Z",
+        "repeat_weekly_until": "9999-12-31",
+        "time_zone": "Asia/Tokyo",
+    }
     assert admin_client.post(f"/api/doctors/{doctor.pk}/availability/", body, format="json").status_code == 400
 
 
@@ -46,8 +51,9 @@ def test_healthz_answers_head(api_client):
 
 
 def test_oauth2_errors_are_readable(api_client):
-    response = api_client.post("/api/auth/oauth2/token/", "grant_type=password&username=a",
-                               content_type="application/x-www-form-urlencoded")  # fmt: skip
+    response = api_client.post(
+        "/api/auth/oauth2/token/", "grant_type=password&username=a", content_type="application/x-www-form-urlencoded"
+    )
     assert response.json()["error"] == "invalid_request"
     assert "ErrorDetail" not in response.json()["error_description"]
 

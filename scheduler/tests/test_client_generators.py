@@ -71,13 +71,37 @@ def test_the_python_client_generates_cleanly_type_checks_and_walks_the_patient_j
     soon = timezone.now().replace(minute=0, second=0, microsecond=0) + datetime.timedelta(days=2)
     SlotFactory.create_batch(3, start=factory.Iterator(soon + datetime.timedelta(hours=n) for n in range(3)))
     (tmp_path / "config.yaml").write_text("post_hooks: []\npackage_name_override: clinic_client\n")
-    output = run([generator, "generate", "--path", document, "--meta", "none", "--output-path", "clinic_client",
-                  "--config", "config.yaml"], cwd=tmp_path)  # fmt: skip
+    output = run(
+        [
+            generator,
+            "generate",
+            "--path",
+            document,
+            "--meta",
+            "none",
+            "--output-path",
+            "clinic_client",
+            "--config",
+            "config.yaml",
+        ],
+        cwd=tmp_path,
+    )
     assert "warning" not in output.lower(), output
     shutil.copy(TOOLS / "journey.py", tmp_path)
 
-    run([sys.executable, "-m", "mypy", "--strict", "--cache-dir", tmp_path / ".mypy_cache", "journey.py",
-         "clinic_client"], cwd=tmp_path)  # fmt: skip
+    run(
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--strict",
+            "--cache-dir",
+            tmp_path / ".mypy_cache",
+            "journey.py",
+            "clinic_client",
+        ],
+        cwd=tmp_path,
+    )
     output = run([sys.executable, "journey.py", live_server.url], cwd=tmp_path, env={**os.environ, "PYTHONPATH": "."})
     assert "journey ok" in output
 

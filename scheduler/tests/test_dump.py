@@ -65,22 +65,29 @@ def test_a_dump_holds_no_credential_and_no_clinical_text():
         "insurance_number": SECRETS["insurance number"],
     }
     assert anonymous.post("/api/auth/register/", registration, format="json").status_code == 201
-    pair = anonymous.post("/api/auth/token/", {"email": "mira@example.org", "password": DEFAULT_PASSWORD},
-                          format="json").json()  # fmt: skip
+    pair = anonymous.post(
+        "/api/auth/token/", {"email": "mira@example.org", "password": DEFAULT_PASSWORD}, format="json"
+    ).json()
     credentials["first refresh"] = pair["refresh"]
     rotated = anonymous.post("/api/auth/token/refresh/", {"refresh": pair["refresh"]}, format="json").json()
     credentials["rotated refresh"] = rotated["refresh"]
-    oauth = anonymous.post("/api/auth/oauth2/token/", urlencode({"grant_type": "password", "username":
-                           "mira@example.org", "password": DEFAULT_PASSWORD}),
-                           content_type="application/x-www-form-urlencoded").json()  # fmt: skip
+    oauth = anonymous.post(
+        "/api/auth/oauth2/token/",
+        urlencode({"grant_type": "password", "username": "mira@example.org", "password": DEFAULT_PASSWORD}),
+        content_type="application/x-www-form-urlencoded",
+    ).json()
     credentials["oauth2 refresh"] = oauth["refresh_token"]
     patient = bearer(rotated["access"])
 
     # Bookings with an Idempotency-Key and a reason, one of them retried.
     doctor = DoctorFactory()
     first, second = SlotFactory(doctor=doctor), SlotFactory(doctor=doctor)
-    booked = patient.post("/api/appointments/", {"slot": first.pk, "reason": SECRETS["reason"]}, format="json",
-                          HTTP_IDEMPOTENCY_KEY="booking-1")  # fmt: skip
+    booked = patient.post(
+        "/api/appointments/",
+        {"slot": first.pk, "reason": SECRETS["reason"]},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="booking-1",
+    )
     assert booked.status_code == 201
     body = {"slot": second.pk, "reason": SECRETS["replayed reason"]}
     for _ in range(2):
@@ -91,8 +98,9 @@ def test_a_dump_holds_no_credential_and_no_clinical_text():
     assert cancelled.status_code == 200
 
     # The doctor signs in and writes, then amends, the record of an earlier visit of this patient.
-    doctor_tokens = anonymous.post("/api/auth/token/", {"email": doctor.user.email, "password": DEFAULT_PASSWORD},
-                                   format="json").json()  # fmt: skip
+    doctor_tokens = anonymous.post(
+        "/api/auth/token/", {"email": doctor.user.email, "password": DEFAULT_PASSWORD}, format="json"
+    ).json()
     credentials["doctor refresh"] = doctor_tokens["refresh"]
     visit = past_appointment(patient=booked_patient(booked), slot__doctor=doctor)
     clinician = bearer(doctor_tokens["access"])

@@ -58,18 +58,21 @@ class TestInputLimits:
 
 class TestHeaders:
     def test_hsts_and_secure_cookies_when_https_is_on(self):
-        with override_settings(SECURE_HSTS_SECONDS=31536000, SECURE_SSL_REDIRECT=False,
-                               SECURE_HSTS_INCLUDE_SUBDOMAINS=True):  # fmt: skip
+        with override_settings(
+            SECURE_HSTS_SECONDS=31536000, SECURE_SSL_REDIRECT=False, SECURE_HSTS_INCLUDE_SUBDOMAINS=True
+        ):
             response = APIClient().get("/healthz/", secure=True)
         assert response["Strict-Transport-Security"].startswith("max-age=31536000")
         assert response["X-Content-Type-Options"] == "nosniff"
 
     def test_cors_allows_only_configured_origins(self):
         with override_settings(CORS_ALLOWED_ORIGINS=["https://app.clinic.example"]):
-            allowed = APIClient().options("/api/auth/token/", HTTP_ORIGIN="https://app.clinic.example",
-                                          HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST")  # fmt: skip
-            denied = APIClient().options("/api/auth/token/", HTTP_ORIGIN="https://evil.example",
-                                         HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST")  # fmt: skip
+            allowed = APIClient().options(
+                "/api/auth/token/", HTTP_ORIGIN="https://app.clinic.example", HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST"
+            )
+            denied = APIClient().options(
+                "/api/auth/token/", HTTP_ORIGIN="https://evil.example", HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST"
+            )
         assert allowed["Access-Control-Allow-Origin"] == "https://app.clinic.example"
         assert "Access-Control-Allow-Origin" not in denied
 
@@ -90,21 +93,36 @@ class TestHeaders:
 
 def test_logs_never_contain_passwords_tokens_or_patient_data(api_client, caplog, settings):
     settings.RATE_LIMITS = False
-    secrets = {"password": "a-secret-passphrase-77", "email": "private.person@example.org",
-               "phone": "+14155550177", "insurance": "INS-SECRET-1", "diagnosis": "Secret diagnosis"}  # fmt: skip
+    secrets = {
+        "password": "a-secret-passphrase-77",
+        "email": "private.person@example.org",
+        "phone": "+14155550177",
+        "insurance": "INS-SECRET-1",
+        "diagnosis": "Secret diagnosis",
+    }
     caplog.set_level(logging.DEBUG)
     body = {
-        "email": secrets["email"], "password": secrets["password"], "first_name": "Pri", "last_name": "Vate",
-        "phone": secrets["phone"], "date_of_birth": "1990-01-01", "insurance_number": secrets["insurance"],
-    }  # fmt: skip
+        "email": secrets["email"],
+        "password": secrets["password"],
+        "first_name": "Pri",
+        "last_name": "Vate",
+        "phone": secrets["phone"],
+        "date_of_birth": "1990-01-01",
+        "insurance_number": secrets["insurance"],
+    }
     assert api_client.post("/api/auth/register/", body, format="json").status_code == 201
     api_client.post("/api/auth/token/", {"email": secrets["email"], "password": "wrong-guess"}, format="json")
-    tokens = api_client.post("/api/auth/token/", {"email": secrets["email"], "password": secrets["password"]},
-                             format="json").json()  # fmt: skip
+    tokens = api_client.post(
+        "/api/auth/token/", {"email": secrets["email"], "password": secrets["password"]}, format="json"
+    ).json()
     api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens['access']}")
     slot = SlotFactory()
-    assert api_client.post("/api/appointments/", {"slot": slot.pk, "reason": secrets["diagnosis"]},
-                           format="json").status_code == 201  # fmt: skip
+    assert (
+        api_client.post(
+            "/api/appointments/", {"slot": slot.pk, "reason": secrets["diagnosis"]}, format="json"
+        ).status_code
+        == 201
+    )
     api_client.post("/api/appointments/", {"slot": slot.pk}, format="json")  # a 409, logged as a warning
     api_client.get("/api/patients/me/")
     logged = "\n".join(f"{r.getMessage()} {r.args}" for r in caplog.records)
@@ -132,7 +150,12 @@ class TestNothingHalfWritten:
 
         monkeypatch.setattr(Patient, "save", fail)
         with pytest.raises(RuntimeError):
-            patient_services.register_patient(email="half@example.org", password="a-long-passphrase-5",
-                                              first_name="H", last_name="W", phone="+14155550100",
-                                              date_of_birth=datetime.date(1990, 1, 1))  # fmt: skip
+            patient_services.register_patient(
+                email="half@example.org",
+                password="a-long-passphrase-5",
+                first_name="H",
+                last_name="W",
+                phone="+14155550100",
+                date_of_birth=datetime.date(1990, 1, 1),
+            )
         assert not User.objects.filter(email="half@example.org").exists()

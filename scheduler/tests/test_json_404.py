@@ -7,7 +7,7 @@ import pytest
 @pytest.mark.parametrize(
     "path",
     ["/api/appointments/abc/", "/api/nope/", "/api/", "/api/slots/1/nope/", "/api/doctors/12345678901234567890/"],
-)  # fmt: skip
+)
 @pytest.mark.parametrize("method", ["get", "post", "delete"])
 def test_unknown_api_paths_answer_a_json_404(client, path, method):
     response = getattr(client, method)(path)

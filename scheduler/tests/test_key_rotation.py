@@ -31,17 +31,33 @@ def old_key_data(settings, db):
     patient = PatientFactory(insurance_number="INS-778899")
     visit = past_appointment(patient=patient)
     Appointment.objects.filter(pk=visit.pk).update(reason="Chest pain")
-    record = records.create_record(appointment_id=visit.pk, by=visit.doctor.user, ip=None, diagnosis="Migraine",
-                                   prescription="Sumatriptan 50 mg", notes="Dark room, follow up")  # fmt: skip
+    record = records.create_record(
+        appointment_id=visit.pk,
+        by=visit.doctor.user,
+        ip=None,
+        diagnosis="Migraine",
+        prescription="Sumatriptan 50 mg",
+        notes="Dark room, follow up",
+    )
     records.update_record(record=record, by=visit.doctor.user, ip=None, diagnosis="Recurring migraine")
-    IdempotencyKey.objects.create(user=patient.user, key="k", fingerprint="f", response_status=201,
-                                  response_body=json.dumps({"reason": "Chest pain"}))  # fmt: skip
+    IdempotencyKey.objects.create(
+        user=patient.user,
+        key="k",
+        fingerprint="f",
+        response_status=201,
+        response_body=json.dumps({"reason": "Chest pain"}),
+    )
     return visit, record
 
 
 def stored_values() -> list[str]:
-    return [v for model, columns in encrypted_tables() for row in read_batch(model, columns, after=0, size=10**6)
-            for v in row[1:] if v]  # fmt: skip
+    return [
+        v
+        for model, columns in encrypted_tables()
+        for row in read_batch(model, columns, after=0, size=10**6)
+        for v in row[1:]
+        if v
+    ]
 
 
 def everything_reads(visit, record, client_for) -> None:
@@ -49,8 +65,10 @@ def everything_reads(visit, record, client_for) -> None:
     assert patient.insurance_number == "INS-778899"
     assert Appointment.objects.get(pk=visit.pk).reason == "Chest pain"
     assert MedicalRecord.objects.get(pk=record.pk).diagnosis == "Recurring migraine"
-    assert [v.diagnosis for v in MedicalRecordVersion.objects.filter(record=record)] == ["Recurring migraine",
-                                                                                           "Migraine"]  # fmt: skip
+    assert [v.diagnosis for v in MedicalRecordVersion.objects.filter(record=record)] == [
+        "Recurring migraine",
+        "Migraine",
+    ]
     assert json.loads(IdempotencyKey.objects.get().response_body) == {"reason": "Chest pain"}
     response = client_for(visit.doctor.user).get(f"/api/records/{record.pk}/")
     assert response.status_code == 200 and response.json()["notes"] == "Dark room, follow up"

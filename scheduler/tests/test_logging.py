@@ -20,9 +20,17 @@ from scheduler.request_log import RequestIdFilter
 pytestmark = pytest.mark.django_db(transaction=True)  # on_commit log lines run as in production
 
 LOGGERS = [
-    "accounts", "patients", "doctors", "appointments", "records", "scheduler",
-    "django.request", "django.server", "django.security", "axes",
-]  # fmt: skip
+    "accounts",
+    "patients",
+    "doctors",
+    "appointments",
+    "records",
+    "scheduler",
+    "django.request",
+    "django.server",
+    "django.security",
+    "axes",
+]
 EMAIL = "ilse.brandt@example.org"
 NEW_PASSWORD = "a-different-horse-42"
 SECRETS = {
@@ -81,10 +89,15 @@ def test_a_whole_journey_logs_no_phi_and_no_secret(log_lines):
     secrets = dict(SECRETS)
 
     registration = {
-        "email": EMAIL, "password": DEFAULT_PASSWORD, "first_name": "Ilse", "last_name": "Brandt",
-        "phone": SECRETS["phone"], "date_of_birth": SECRETS["date of birth"],
-        "insurance_name": SECRETS["insurance name"], "insurance_number": SECRETS["insurance number"],
-    }  # fmt: skip
+        "email": EMAIL,
+        "password": DEFAULT_PASSWORD,
+        "first_name": "Ilse",
+        "last_name": "Brandt",
+        "phone": SECRETS["phone"],
+        "date_of_birth": SECRETS["date of birth"],
+        "insurance_name": SECRETS["insurance name"],
+        "insurance_number": SECRETS["insurance number"],
+    }
     assert anonymous.post("/api/auth/register/", registration, format="json").status_code == 201
     for wrong in ("wrong-password-1", "wrong-password-2"):
         failed = anonymous.post("/api/auth/token/", {"email": EMAIL, "password": wrong}, format="json")

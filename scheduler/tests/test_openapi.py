@@ -146,16 +146,25 @@ def test_error_answers_use_the_validation_error_conflict_and_error_components(sc
 
 
 def test_path_ids_are_integers(schema):
-    ids = [(path, p["schema"]) for path, item in schema["paths"].items() for op in item.values()
-           for p in op.get("parameters", []) if p["in"] == "path"]  # fmt: skip
+    ids = [
+        (path, p["schema"])
+        for path, item in schema["paths"].items()
+        for op in item.values()
+        for p in op.get("parameters", [])
+        if p["in"] == "path"
+    ]
     assert len(ids) >= 17
     assert {path: s for path, s in ids if s != {"type": "integer", "minimum": 1}} == {}
 
 
 def test_operations_that_need_no_token_declare_empty_security_and_no_401(schema):
     anonymous = {path: operation for method, path, operation in operations(schema) if operation.get("security") == []}
-    assert set(anonymous) == {"/api/auth/register/", "/api/auth/token/", "/api/auth/token/refresh/",
-                              "/api/auth/oauth2/token/"}  # fmt: skip
+    assert set(anonymous) == {
+        "/api/auth/register/",
+        "/api/auth/token/",
+        "/api/auth/token/refresh/",
+        "/api/auth/oauth2/token/",
+    }
     assert "401" not in anonymous["/api/auth/register/"]["responses"]
     assert "401" not in anonymous["/api/auth/oauth2/token/"]["responses"]
     assert all(operation.get("security") for *_, operation in operations(schema) if operation not in anonymous.values())
@@ -172,8 +181,13 @@ def test_every_enum_is_a_pinned_component_and_filters_reference_it(schema):
     pinned = set(settings.SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]) | {"NullEnum"}
     enums = {name for name, c in schema["components"]["schemas"].items() if "enum" in c}
     assert enums == pinned
-    inline = [(path, p["name"]) for path, item in schema["paths"].items() for op in item.values()
-              for p in op.get("parameters", []) if "enum" in p["schema"]]  # fmt: skip
+    inline = [
+        (path, p["name"])
+        for path, item in schema["paths"].items()
+        for op in item.values()
+        for p in op.get("parameters", [])
+        if "enum" in p["schema"]
+    ]
     assert inline == []
     status = next(p for p in schema["paths"]["/api/slots/"]["get"]["parameters"] if p["name"] == "status")
     assert status["schema"] == {"$ref": "#/components/schemas/SlotStatusEnum"}
@@ -181,8 +195,16 @@ def test_every_enum_is_a_pinned_component_and_filters_reference_it(schema):
 
 def test_operation_ids_read_as_a_person_would_write_them(schema):
     ids = {operation["operationId"] for *_, operation in operations(schema)}
-    assert {"appointments_cancel", "appointments_create", "appointments_list", "auth_token_obtain",
-            "doctors_update", "slots_delete", "patients_me_retrieve", "patients_me_update"} <= ids  # fmt: skip
+    assert {
+        "appointments_cancel",
+        "appointments_create",
+        "appointments_list",
+        "auth_token_obtain",
+        "doctors_update",
+        "slots_delete",
+        "patients_me_retrieve",
+        "patients_me_update",
+    } <= ids
     assert [i for i in ids if i.startswith("api_") or i.endswith("_create_create")] == []
 
 

@@ -199,8 +199,10 @@ def test_no_session_level_advisory_locks_in_the_application():
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     found = subprocess.run(
         ["grep", "-rlE", r"pg_(try_)?advisory_lock(_shared)?\(", "--include=*.py", *APPS],
-        cwd=root, capture_output=True, text=True,
-    )  # fmt: skip
+        cwd=root,
+        capture_output=True,
+        text=True,
+    )
     assert found.stdout == "", found.stdout
     assert connection.vendor in {"postgresql", "sqlite"}
 

@@ -50,8 +50,12 @@ def test_slot_search(patient_client):
     now = timezone.now()
     start = now.replace(minute=0, second=0, microsecond=0) + datetime.timedelta(days=1)
     slot = SlotFactory(start=start, end=start + datetime.timedelta(hours=1))
-    params = {"specialization": slot.specialization_id, "status": "free", "start_after": now.isoformat(),
-              "start_before": (now + datetime.timedelta(days=14)).isoformat()}  # fmt: skip
+    params = {
+        "specialization": slot.specialization_id,
+        "status": "free",
+        "start_after": now.isoformat(),
+        "start_before": (now + datetime.timedelta(days=14)).isoformat(),
+    }
     response = patient_client.get("/api/slots/", params)
     assert [s["id"] for s in response.json()["results"]] == [slot.pk]
     n, sql = count_queries(lambda: patient_client.get("/api/slots/", params))

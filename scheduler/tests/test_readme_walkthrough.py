@@ -16,8 +16,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def walkthrough() -> str:
-    block = re.search(r"<!-- walkthrough:start -->\s*```sh\n(.*?)```\s*<!-- walkthrough:end -->", README.read_text(),
-                      re.S)  # fmt: skip
+    block = re.search(
+        r"<!-- walkthrough:start -->\s*```sh\n(.*?)```\s*<!-- walkthrough:end -->", README.read_text(), re.S
+    )
     assert block, "README.md has no walk-through block"
     return block.group(1)
 
@@ -29,8 +30,10 @@ def test_the_readme_walkthrough_works(live_server, settings):
     result = subprocess.run(
         ["bash", "-euo", "pipefail", "-c", walkthrough()],
         env={**os.environ, "BASE": live_server.url},
-        capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     appointment = Appointment.objects.get(patient__user__email__startswith="walker-")
     assert appointment.status == "cancelled" and appointment.reason == "Check-up"

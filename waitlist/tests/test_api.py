@@ -28,8 +28,17 @@ def test_a_patient_joins_for_a_doctor(patient_client, patient, doctor):
     body = response.json()
     assert body["patient"] == patient.pk and body["doctor"] == doctor.pk and body["specialization"] is None
     assert (body["status"], body["appointment"]) == ("waiting", None)
-    assert set(body) == {"id", "patient", "doctor", "specialization", "start_after", "start_before", "status",
-                         "appointment", "created_at"}  # fmt: skip
+    assert set(body) == {
+        "id",
+        "patient",
+        "doctor",
+        "specialization",
+        "start_after",
+        "start_before",
+        "status",
+        "appointment",
+        "created_at",
+    }
 
 
 def test_an_admin_joins_for_a_patient_by_specialization(admin_client, patient):
