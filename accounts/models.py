@@ -15,6 +15,17 @@ class Role(models.TextChoices):
     ADMIN = "admin", "Admin"
 
 
+def profile_owner_error(user: "User", role: str) -> str | None:
+    """Why ``user`` cannot own a ``role`` profile (a doctor's or a patient's), or None if they can.
+
+    The services and the admin forms ask the same question; the database's (user, user_role) foreign
+    key is the final guard.
+    """
+    if user.role == role:
+        return None
+    return f"This user's role is {user.role}; only a {role}-role user can own a {role} profile."
+
+
 def normalize_email(email: str) -> str:
     """The form an email is stored and compared in: NFKC, trimmed and lower-cased, the domain IDNA-mapped.
 

@@ -8,11 +8,11 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from accounts.models import Role
+from accounts.models import Role, profile_owner_error
 from doctors import services
 from doctors.models import Department, Doctor, Slot, SlotStatus, Specialization
-from scheduler.admin_forms import call_service
-from scheduler.exceptions import ApplicationError, PermissionDenied
+from scheduler.admin_forms import ProfileSavedThroughServices, call_service
+from scheduler.exceptions import ApplicationError
 
 UPCOMING_SHOWN = 20
 
@@ -36,10 +36,8 @@ class DoctorAdminForm(forms.ModelForm):
 
     def clean_user(self):
         user = self.cleaned_data["user"]
-        if user is not None and user.role != Role.DOCTOR:
-            raise forms.ValidationError(
-                f"This user's role is {user.role}; only a doctor-role user can own a doctor profile."
-            )
+        if user is not None and (refusal := profile_owner_error(user, Role.DOCTOR)):
+            raise forms.ValidationError(refusal)
         return user
 
 
@@ -59,7 +57,7 @@ class PublishHoursForm(forms.Form):
 
 
 @admin.register(Doctor)
-class DoctorAdmin(admin.ModelAdmin):
+class DoctorAdmin(ProfileSavedThroughServices, admin.ModelAdmin):
     list_display = ["id", "full_name", "email", "specialization", "department", "availability_status", "phone"]
     list_select_related = ["user", "specialization", "department"]
     list_filter = ["availability_status", "specialization", "department"]
@@ -69,6 +67,11 @@ class DoctorAdmin(admin.ModelAdmin):
     readonly_fields = ["upcoming_slots", "created_at", "updated_at"]
 
     form = DoctorAdminForm
+    # update_doctor locks the doctor, then its slots in id order (the booking order) before copying a
+    # new specialization or department onto them.
+    profile_fields = services.PROFILE_FIELDS
+    update_profile = staticmethod(lambda obj, **changes: services.update_doctor(doctor=obj, **changes))
+    add_profile = staticmethod(services.add_doctor_profile)
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(self.readonly_fields)
@@ -154,22 +157,6 @@ class DoctorAdmin(admin.ModelAdmin):
             "media": self.media + form.media,
         }
         return TemplateResponse(request, "admin/doctors/doctor/publish_hours.html", context)
-
-    def save_model(self, request, obj, form, change):
-        # Through the services, as the API: update_doctor locks the doctor, then its slots in id order
-        # (the booking order) before copying a new specialization or department onto them.
-        if change:
-            changes = {name: form.cleaned_data[name] for name in form.changed_data if name in services.PROFILE_FIELDS}
-            if changes:
-                try:
-                    services.update_doctor(doctor=obj, by=request.user, **changes)
-                except PermissionDenied as exc:  # the service's object rule: a 403 here as in the API
-                    raise AdminPermissionDenied(exc.detail) from exc
-                obj.refresh_from_db()
-            return
-        data = {name: value for name, value in form.cleaned_data.items() if name in {"user", *services.PROFILE_FIELDS}}
-        created = services.add_doctor_profile(**data)
-        vars(obj).update(vars(created))  # the admin goes on with obj (its log entry, the redirect)
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False  # doctors carry clinical history; deactivate the user instead

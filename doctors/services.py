@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts.models import Role, User
+from accounts.models import Role, User, profile_owner_error
 from accounts.services import create_account
 from doctors import signals
 from doctors.models import AvailabilityStatus, Department, Doctor, Slot, SlotStatus, Specialization
@@ -75,10 +75,8 @@ def add_doctor_profile(
 
     Only a doctor-role user may own one; the database's (user, user_role) foreign key is the final guard.
     """
-    if user.role != Role.DOCTOR:
-        raise ValidationError(
-            {"user": [f"This user's role is {user.role}; only a doctor-role user can own a doctor profile."]}
-        )
+    if refusal := profile_owner_error(user, Role.DOCTOR):
+        raise ValidationError({"user": [refusal]})
     if Doctor.objects.filter(user=user).exists():
         raise ValidationError({"user": ["This user already has a doctor profile."]})
     doctor = Doctor(

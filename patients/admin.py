@@ -1,11 +1,10 @@
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied as AdminPermissionDenied
 
-from accounts.models import Role
+from accounts.models import Role, profile_owner_error
 from patients import services
 from patients.models import Patient, PatientAccessLog
-from scheduler.exceptions import PermissionDenied
+from scheduler.admin_forms import ProfileSavedThroughServices
 from scheduler.net import client_ip
 
 
@@ -16,16 +15,17 @@ class PatientAdminForm(forms.ModelForm):
 
     def clean_user(self):
         user = self.cleaned_data["user"]
-        if user is not None and user.role != Role.PATIENT:
-            raise forms.ValidationError(
-                f"This user's role is {user.role}; only a patient-role user can own a patient profile."
-            )
+        if user is not None and (refusal := profile_owner_error(user, Role.PATIENT)):
+            raise forms.ValidationError(refusal)
         return user
 
 
 @admin.register(Patient)
-class PatientAdmin(admin.ModelAdmin):
+class PatientAdmin(ProfileSavedThroughServices, admin.ModelAdmin):
     form = PatientAdminForm
+    profile_fields = services.PROFILE_FIELDS
+    update_profile = staticmethod(lambda obj, **changes: services.update_patient(patient=obj, **changes))
+    add_profile = staticmethod(services.add_patient_profile)
     list_display = ["id", "full_name", "email", "phone", "date_of_birth", "created_at"]
     list_select_related = ["user"]
     search_fields = ["user__first_name", "user__last_name", "user__email", "phone"]
@@ -48,21 +48,6 @@ class PatientAdmin(admin.ModelAdmin):
     @admin.display(ordering="user__email", description="email")
     def email(self, obj: Patient) -> str:
         return obj.user.email
-
-    def save_model(self, request, obj, form, change):
-        # Through the services, as the API: update_patient locks the patient and writes only what changed.
-        if change:
-            changes = {name: form.cleaned_data[name] for name in form.changed_data if name in services.PROFILE_FIELDS}
-            if changes:
-                try:
-                    services.update_patient(patient=obj, by=request.user, **changes)
-                except PermissionDenied as exc:  # the service's object rule: a 403 here as in the API
-                    raise AdminPermissionDenied(exc.detail) from exc
-                obj.refresh_from_db()
-            return
-        data = {name: value for name, value in form.cleaned_data.items() if name in {"user", *services.PROFILE_FIELDS}}
-        created = services.add_patient_profile(**data)
-        vars(obj).update(vars(created))  # the admin goes on with obj (its log entry, the redirect)
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False  # clinical data is never deleted from the admin; deactivate the user instead

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts.models import Role, User
+from accounts.models import Role, User, profile_owner_error
 from accounts.services import create_account
 from patients.models import Patient, PatientAccessLog
 from scheduler.audit import append_reads
@@ -65,10 +65,8 @@ def add_patient_profile(
 
     Only a patient-role user may own one; the database's (user, user_role) foreign key is the final guard.
     """
-    if user.role != Role.PATIENT:
-        raise ValidationError(
-            {"user": [f"This user's role is {user.role}; only a patient-role user can own a patient profile."]}
-        )
+    if refusal := profile_owner_error(user, Role.PATIENT):
+        raise ValidationError({"user": [refusal]})
     if Patient.objects.filter(user=user).exists():
         raise ValidationError({"user": ["This user already has a patient profile."]})
     _check_date_of_birth(date_of_birth)
