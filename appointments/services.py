@@ -283,7 +283,7 @@ def _take_slot(*, patient: Patient, slot_id: int, reason: str, by: User, hold: b
     appointment = Appointment(
         patient=patient, doctor_id=slot.doctor_id, slot=slot, start=slot.start, end=slot.end, reason=reason
     )
-    if hold and policy is not None:
+    if hold and policy is not None:  # (always set when holding; says so to the type checker)
         # A hold never outlives the slot's start: a visit cannot be confirmed once it has begun.
         appointment.status = AppointmentStatus.PENDING
         appointment.hold_expires_at = min(now + datetime.timedelta(seconds=policy.hold_seconds), slot.start)

@@ -1,7 +1,6 @@
 """The FHIR web layer's kernel: media type, OperationOutcome errors, the view base."""
 
 import json
-from collections.abc import Callable
 
 from django.http import HttpResponse
 from rest_framework import renderers, status
@@ -10,7 +9,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from fhir.resources import ERROR_CODE_SYSTEM
-from scheduler import idempotency
 from scheduler.api import exception_handler as rest_exception_handler
 from scheduler.parsers import JSONParser
 
@@ -111,12 +109,6 @@ class FHIRView(APIView):
 
     def get_exception_handler(self):
         return exception_handler
-
-
-def once_per_key(request, operation: Callable[[], tuple[int, dict]]) -> Response:
-    """Run ``operation`` once per ``Idempotency-Key``, with the REST commands' one helper (per user and
-    endpoint; a replay is marked ``Idempotent-Replayed``; the same key with another body is a 422)."""
-    return idempotency.respond_once(request, operation)
 
 
 def not_found(request, path=""):

@@ -11,11 +11,12 @@ from accounts.permissions import IsAdmin, IsPatient
 from appointments import selectors as appointment_selectors
 from appointments import services as appointment_services
 from fhir import selectors
-from fhir.api import FHIRError, FHIRView, invalid, once_per_key
+from fhir.api import FHIRError, FHIRView, invalid
 from fhir.resources import PROPOSED_PREFIX, AppointmentSerializer, ProposedAppointmentSerializer
 from fhir.search import Search, bundle, parse_date, positive_id, reference_id, searchset
 from fhir.views import base_url
 from patients import selectors as patient_selectors
+from scheduler import idempotency
 from scheduler.exceptions import NotFound, SlotUnavailable
 
 FIND_PARAMS = ("start", "end", "specialty", "practitioner")
@@ -94,7 +95,7 @@ class _ScheduleOperation(FHIRView):
             appointment = self.run_as_fhir(request, search, appointment_id)
             return 200, searchset([AppointmentSerializer(appointment).data], 1, base_url(request))
 
-        return once_per_key(request, operation)
+        return idempotency.respond_once(request, operation)
 
     @staticmethod
     def appointment_id(search: Search) -> str:

@@ -47,7 +47,6 @@ HOLDS_EXPIRED = Counter(
 )
 # What lives in the database is read from it at scrape time (DatabaseCollector), not counted in a process:
 # the worker that sends notifications and runs tasks may be on another machine than the scraped web server.
-NOTIFICATION_STATUSES = ("queued", "sent", "failed")
 _database_collectors: list[Callable[[], Iterable[Metric]]] = []
 
 
@@ -92,7 +91,6 @@ class DatabaseCollector(Collector):
 
 
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
-NOTIFICATION_STATUSES = ("queued", "sent", "failed")
 
 # Every known label value at 0 from the start: a rate over a series that appears late misses its first
 # increments, and an alert on a code nobody has hit yet still has something to read.

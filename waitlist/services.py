@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-import logging
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
@@ -42,8 +41,6 @@ from scheduler.exceptions import (
     SlotUnavailable,
 )
 from waitlist.models import FINAL_STATUSES, EntryStatus, WaitlistEntry
-
-logger = logging.getLogger(__name__)
 
 OVERLAP_CONSTRAINTS = {"waitlist_one_waiting_per_doctor", "waitlist_one_waiting_per_specialization"}
 BATCH = 200
