@@ -25,6 +25,7 @@ from doctors.models import Doctor, Slot, SlotStatus
 from patients.models import Patient
 from scheduler.admin_forms import call_service
 from scheduler.admin_site import HistoryInline
+from scheduler.api import DATETIME_OUT_OF_RANGE, DATETIME_YEARS
 from scheduler.exceptions import ApplicationError
 
 SLOTS_OFFERED = 200  # free slots listed on one page (a day of the clinic)
@@ -51,6 +52,13 @@ class SlotFinderForm(forms.Form):
         required=False,
         empty_label="any doctor",
     )
+
+    def clean_day(self) -> datetime.date:
+        # The project's bound for dates typed by clients: the day after 9999-12-31 would overflow.
+        day = self.cleaned_data["day"]
+        if day.year not in DATETIME_YEARS:
+            raise forms.ValidationError(DATETIME_OUT_OF_RANGE.replace("datetime", "day"))
+        return day
 
     def free_slots(self) -> list[Slot]:
         day = self.cleaned_data["day"] if self.is_valid() else timezone.localdate()

@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 
 from accounts.models import Role, profile_owner_error
 from patients import services
@@ -18,6 +19,15 @@ class PatientAdminForm(forms.ModelForm):
         if user is not None and (refusal := profile_owner_error(user, Role.PATIENT)):
             raise forms.ValidationError(refusal)
         return user
+
+    def clean_date_of_birth(self):
+        # The service's rule, asked here so that it is a form error: raised in save_model it would be a 500.
+        date_of_birth = self.cleaned_data["date_of_birth"]
+        try:
+            services.check_date_of_birth(date_of_birth)
+        except ValidationError as exc:
+            raise forms.ValidationError(exc.message_dict["date_of_birth"]) from exc
+        return date_of_birth
 
 
 @admin.register(Patient)

@@ -14,7 +14,8 @@ from scheduler.audit import append_reads
 from scheduler.exceptions import PermissionDenied
 
 
-def _check_date_of_birth(date_of_birth: datetime.date) -> None:
+def check_date_of_birth(date_of_birth: datetime.date) -> None:
+    """A date of birth is not in the future (the admin form asks first, so that it is a form error)."""
     if date_of_birth > timezone.localdate():
         raise ValidationError({"date_of_birth": ["Date of birth cannot be in the future."]})
 
@@ -41,7 +42,7 @@ def register_patient(
     insurance_number: str = "",
 ) -> Patient:
     """Create a patient user and their profile together: both or neither."""
-    _check_date_of_birth(date_of_birth)
+    check_date_of_birth(date_of_birth)
     user = create_account(email=email, password=password, first_name=first_name, last_name=last_name, role=Role.PATIENT)
     return add_patient_profile(
         user=user,
@@ -69,7 +70,7 @@ def add_patient_profile(
         raise ValidationError({"user": [refusal]})
     if Patient.objects.filter(user=user).exists():
         raise ValidationError({"user": ["This user already has a patient profile."]})
-    _check_date_of_birth(date_of_birth)
+    check_date_of_birth(date_of_birth)
     patient = Patient(
         user=user,
         phone=phone,
@@ -101,7 +102,7 @@ def update_patient(*, patient: Patient, by: User, **changes: object) -> Patient:
         raise ValidationError({name: ["This field cannot be changed."] for name in sorted(unknown)})
     date_of_birth = changes.get("date_of_birth")
     if isinstance(date_of_birth, datetime.date):
-        _check_date_of_birth(date_of_birth)
+        check_date_of_birth(date_of_birth)
     # Re-read under the patient's lock (the first lock of every command on a patient) and write only the
     # changed columns: saving the caller's copy whole would undo a concurrent change to another field.
     patient = Patient.objects.select_for_update(no_key=True, of=("self",)).select_related("user").get(pk=patient.pk)

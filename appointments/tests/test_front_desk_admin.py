@@ -178,6 +178,13 @@ def test_the_walk_in_page_offers_the_days_free_slots_in_clinic_time(desk):
     assert "11:00–12:00" not in html  # booked: not offered
 
 
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01"])
+def test_the_slot_finder_refuses_a_day_out_of_range(desk, day):
+    response = desk.get(WALK_IN, {"day": day})
+    assert response.status_code == 200  # the page, offering today's slots, not a 500
+    assert "Enter a day between the years 1900 and 8999." in response.content.decode()
+
+
 def test_walk_in_booking(desk):
     patient, slot = PatientFactory(), SlotFactory()
     response = desk.post(WALK_IN, {"patient": patient.pk, "slot": slot.pk, "reason": "Walk-in", "mode": "book"})
