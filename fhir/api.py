@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from fhir.resources import ERROR_CODE_SYSTEM
+from scheduler import metrics
 from scheduler.api import exception_handler as rest_exception_handler
 from scheduler.parsers import JSONParser
 
@@ -46,7 +47,7 @@ class FHIRError(Exception):
 
     def __init__(self, status_code: int, diagnostics: str, *, severity="error", issue_type=None, code=None, where=None):
         super().__init__(diagnostics)
-        self.status_code = status_code
+        self.status_code, self.code = status_code, code
         self.issue = issue(status_code, diagnostics, severity=severity, issue_type=issue_type, code=code, where=where)
 
 
@@ -91,6 +92,8 @@ def _issues_from_rest(status_code: int, body) -> list[dict]:
 def exception_handler(exc, context):
     """The REST handler's status, headers and messages, as an OperationOutcome."""
     if isinstance(exc, FHIRError):
+        if exc.status_code == 409 and exc.code:  # a domain conflict answered here, not by the REST handler
+            metrics.conflict(exc.code)
         return Response(outcome(exc.issue), status=exc.status_code)
     response = rest_exception_handler(exc, context)
     if response is not None:

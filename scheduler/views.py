@@ -29,7 +29,9 @@ def server_error(request):
     Django calls this while handling the exception, so ``sys.exc_info()`` names it: a lost database
     connection raised by a middleware (a view's is answered by ``DatabaseUnavailableMiddleware``) is a 503.
     """
-    if db_unavailable.connection_lost(sys.exc_info()[1]):
+    exc = sys.exc_info()[1]
+    if exc is not None and db_unavailable.connection_lost(exc):
+        db_unavailable.log(exc, request)  # as the API's handler and the middleware log theirs
         return db_unavailable.unavailable_response()
     return JsonResponse({"detail": "Internal server error.", "code": "server_error"}, status=500)
 

@@ -16,6 +16,7 @@ from fhir.capability import SEARCH_TYPES
 from fhir.resources import SPECIALTY_SYSTEM
 from fhir.tests.validation import assert_valid
 from patients.models import PatientAccessLog
+from scheduler import metrics
 
 pytestmark = pytest.mark.django_db
 R4 = "/fhir/R4/"
@@ -264,8 +265,10 @@ def test_book_a_proposed_appointment_then_its_slot_is_gone(patient, patient_clie
     body = ok(post(patient_client, "Appointment/$book", parameters(appointment_reference=reference)), "Bundle")
     booked = body["entry"][0]["resource"]
     assert booked["status"] == "booked" and booked["slot"] == [{"reference": f"Slot/{slots[0].pk}"}]
+    counted = metrics.CONFLICTS.labels(code="slot_unavailable")._value.get()
     gone = outcome(post(other_patient_client, "Appointment/$book", parameters(appointment_reference=reference)), 409)
     assert gone["issue"][0]["severity"] == "fatal" and gone["issue"][0]["code"] == "not-found"
+    assert metrics.CONFLICTS.labels(code="slot_unavailable")._value.get() == counted + 1  # as a REST 409 is
     outcome(get(patient_client, f"Appointment/proposed-{slots[0].pk}"), 404, "not-found")
     unknown = parameters(appointment_reference="Appointment/proposed-999999999")
     assert outcome(post(patient_client, "Appointment/$book", unknown), 409)["issue"][0]["severity"] == "fatal"

@@ -123,3 +123,17 @@ def test_a_refused_connection_is_lost():
     with pytest.raises(OperationalError) as refused, connection.wrap_database_errors:
         connection.get_new_connection(params)
     assert connection_lost(refused.value)
+
+
+def test_handler500_answers_and_logs_a_lost_connection(rf, caplog):
+    """What a middleware raises reaches handler500: a 503 there too, logged like the others (no SQL)."""
+    from django.db import InterfaceError
+
+    from scheduler.views import server_error
+
+    try:
+        raise InterfaceError("connection already closed")
+    except InterfaceError:
+        response = server_error(rf.post("/admin/login/"))
+    assert response.status_code == 503 and response["Retry-After"]
+    assert "Database connection lost during POST /admin/login/: InterfaceError" in caplog.text
