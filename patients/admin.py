@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from accounts.models import Role, profile_owner_error
 from patients import services
 from patients.models import Patient, PatientAccessLog
-from scheduler.admin_forms import ProfileSavedThroughServices
+from scheduler.admin_forms import AccessLogAdmin, ProfileSavedThroughServices
 from scheduler.net import client_ip
 
 
@@ -73,21 +73,8 @@ class PatientAdmin(ProfileSavedThroughServices, admin.ModelAdmin):
 
 
 @admin.register(PatientAccessLog)
-class PatientAccessLogAdmin(admin.ModelAdmin):
-    """Who read which patient profile, read-only: no add, change or delete (the database refuses them too)."""
+class PatientAccessLogAdmin(AccessLogAdmin):
+    """Who read which patient profile."""
 
     list_display = ["at", "action", "user", "patient_id", "ip_address"]
-    list_select_related = ["user"]
-    list_filter = ["action", "at"]
-    date_hierarchy = "at"
     search_fields = ["user__email", "patient__id", "ip_address"]
-    show_full_result_count = False
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

@@ -2,6 +2,7 @@ from django.contrib import admin
 
 from records import services
 from records.models import MedicalRecord, MedicalRecordVersion, RecordAccessLog
+from scheduler.admin_forms import AccessLogAdmin
 from scheduler.admin_site import HistoryInline
 from scheduler.net import client_ip
 
@@ -72,21 +73,8 @@ class MedicalRecordAdmin(admin.ModelAdmin):
 
 
 @admin.register(RecordAccessLog)
-class RecordAccessLogAdmin(admin.ModelAdmin):
-    """The audit trail, read-only: no add, change or delete (the database refuses them too)."""
+class RecordAccessLogAdmin(AccessLogAdmin):
+    """Who read which medical record."""
 
     list_display = ["at", "action", "user", "record", "ip_address"]
-    list_select_related = ["user"]
-    list_filter = ["action", "at"]
-    date_hierarchy = "at"
     search_fields = ["user__email", "record__id", "ip_address"]
-    show_full_result_count = False
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

@@ -4,6 +4,7 @@ import datetime
 from collections.abc import Callable
 from typing import TypeVar
 
+from django.contrib import admin
 from django.core.exceptions import PermissionDenied as AdminPermissionDenied
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -72,3 +73,22 @@ class ProfileSavedThroughServices:
         data = {name: value for name, value in form.cleaned_data.items() if name in {"user", *self.profile_fields}}
         created = self.add_profile(**data)
         vars(obj).update(vars(created))  # the admin goes on with obj (its log entry, the redirect)
+
+
+class AccessLogAdmin(admin.ModelAdmin):
+    """An audit trail of reads (records, patient profiles), read-only: no add, change or delete (the
+    database refuses them too). Subclasses name the object's column in ``list_display`` and search."""
+
+    list_select_related = ["user"]
+    list_filter = ["action", "at"]
+    date_hierarchy = "at"
+    show_full_result_count = False
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
