@@ -2,9 +2,9 @@
 
 Delivery, step by step (DesignDecisions.md, delivery guarantees):
 
-1. ``queue_notification`` inserts the row, unique per (kind, appointment, recipient, occurrence), and the
-   task that will send it, both in the caller's transaction: a rollback leaves neither; a second event of
-   the same occurrence inserts nothing.
+1. ``queue_notifications`` inserts the rows, unique per (kind, appointment, recipient, occurrence), and the
+   task that will send each (on PostgreSQL in one statement), in the caller's transaction: a rollback
+   leaves neither; a second event of the same occurrence inserts nothing.
 2. A worker takes the task (SKIP LOCKED: one worker per task row). ``deliver_notification`` locks the row
    (SKIP LOCKED again) and goes on only if it is ``queued`` and due; it counts the attempt and moves
    ``next_attempt_at`` one lease ahead, and commits: for the lease, no other worker will send it.
@@ -20,7 +20,8 @@ from __future__ import annotations
 import datetime
 import logging
 import smtplib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -41,16 +42,78 @@ from scheduler.exceptions import InvalidTransition, PermissionDenied
 
 logger = logging.getLogger(__name__)
 
-# One statement (no savepoint, no IntegrityError): the booking's hot path pays one insert per notification.
+# A row per notification, written once (no savepoint, no IntegrityError on a repeat).
+_INSERT_ROW = "(%s, %s, %s, %s, %s, 0, %s, %s, '')"
 _INSERT_ONCE = (
     "INSERT INTO notifications_notification (kind, appointment_id, recipient_id, occurrence, status, attempts, "
-    "next_attempt_at, created_at, last_error) VALUES (%s, %s, %s, %s, %s, 0, %s, %s, '') "
-    "ON CONFLICT DO NOTHING RETURNING id"
+    "next_attempt_at, created_at, last_error) VALUES {rows} ON CONFLICT DO NOTHING RETURNING id, next_attempt_at"
 )
+# PostgreSQL: the notifications and their tasks in ONE statement, the task rows exactly as django-tasks-db's
+# ``enqueue()`` writes them (test_services checks column by column). django-tasks has no bulk enqueue, and
+# this is the booking's hot path: the ORM's one insert per task row cost the booking storm a quarter of its
+# rate (bench/README.md). A task is written only for a notification that was.
+_INSERT_WITH_TASKS = (
+    "WITH created AS ({insert}) "
+    "INSERT INTO django_tasks_database_dbtaskresult (id, status, args_kwargs, priority, task_path, queue_name, "
+    "backend_name, run_after, enqueued_at, exception_class_path, traceback, worker_ids) "
+    "SELECT gen_random_uuid(), %s, jsonb_build_object('args', '[]'::jsonb, 'kwargs', "
+    "jsonb_build_object('notification_id', created.id)), %s, %s, %s, %s, created.next_attempt_at, %s, '', '', "
+    "'[]'::jsonb FROM created RETURNING (args_kwargs #>> '{{kwargs,notification_id}}')::bigint"
+)
+
+
+@dataclass(frozen=True)
+class Planned:
+    """A notification to write: its kind, recipient, occurrence and send time (None: now)."""
+
+    kind: str
+    recipient_id: int
+    occurrence: str = ""
+    send_at: datetime.datetime | None = None
 
 
 def _enqueue(notification_id: int, when: datetime.datetime) -> None:
     send_notification.using(run_after=when).enqueue(notification_id=notification_id)
+
+
+def queue_notifications(*, appointment_id: int, planned: Sequence[Planned]) -> list[int]:
+    """Write the notifications about one appointment and the task that sends each (at its ``send_at``) in
+    the CURRENT transaction: a rollback leaves nothing. Returns the ids of those written: one whose (kind,
+    appointment, recipient, occurrence) exists already is not written again, nor is its task."""
+    if not planned:
+        return []
+    now = timezone.now()
+    adapt = connection.ops.adapt_datetimefield_value
+
+    def row(item: Planned) -> list[object]:
+        when = adapt(item.send_at or now)
+        return [
+            item.kind,
+            appointment_id,
+            item.recipient_id,
+            item.occurrence,
+            NotificationStatus.QUEUED,
+            when,
+            adapt(now),
+        ]
+
+    # Joins the caller's transaction (no savepoint: nothing here is undone alone); alone, one of its own.
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            task = send_notification
+            cursor.execute(
+                _INSERT_WITH_TASKS.format(insert=_INSERT_ONCE.format(rows=", ".join([_INSERT_ROW] * len(planned)))),
+                [value for item in planned for value in row(item)]
+                + [TaskResultStatus.READY, task.priority, task.module_path, task.queue_name, task.backend, adapt(now)],
+            )
+            return [created for (created,) in cursor.fetchall()]
+        created = []
+        for item in planned:  # a statement per row and per task (SQLite, for ``make run``)
+            cursor.execute(_INSERT_ONCE.format(rows=_INSERT_ROW), row(item))
+            if (written := cursor.fetchone()) is not None:
+                _enqueue(written[0], item.send_at or now)
+                created.append(written[0])
+        return created
 
 
 def queue_notification(
@@ -61,88 +124,62 @@ def queue_notification(
     occurrence: str = "",
     send_at: datetime.datetime | None = None,
 ) -> Notification | None:
-    """Write the notification and the task that sends it (at ``send_at``, default now) in the CURRENT
-    transaction: a rollback leaves nothing. None if this (kind, appointment, recipient, occurrence)
-    exists already."""
-    now = timezone.now()
-    when = send_at or now
-    adapt = connection.ops.adapt_datetimefield_value
-    # Joins the caller's transaction (no savepoint: nothing here is undone alone); alone, one of its own.
-    with transaction.atomic(savepoint=False):
-        with connection.cursor() as cursor:
-            cursor.execute(
-                _INSERT_ONCE,
-                [kind, appointment.pk, recipient.pk, occurrence, NotificationStatus.QUEUED, adapt(when), adapt(now)],
-            )
-            row = cursor.fetchone()
-        if row is None:
-            return None
-        _enqueue(row[0], when)
-    return Notification(
-        pk=row[0],
-        kind=kind,
-        appointment=appointment,
-        recipient=recipient,
-        occurrence=occurrence,
-        next_attempt_at=when,
-        created_at=now,
+    """One notification and its task (``queue_notifications``); None if it exists already."""
+    created = queue_notifications(
+        appointment_id=appointment.pk,
+        planned=[Planned(kind=kind, recipient_id=recipient.pk, occurrence=occurrence, send_at=send_at)],
     )
+    if not created:
+        return None
+    return Notification.objects.get(pk=created[0])
 
 
 def _utc(moment: datetime.datetime) -> str:
     return moment.astimezone(datetime.UTC).isoformat()
 
 
-def _patient_user(appointment: Appointment) -> User:
-    return appointment.patient.user
-
-
-def schedule_reminders(*, appointment: Appointment) -> list[Notification]:
+def _reminders(appointment: Appointment) -> list[Planned]:
     """A reminder ``REMINDER_HOURS`` before the start, each one still in the future. The occurrence is the
     start and the hours: a moved appointment gets new reminders, and the old ones are skipped when due."""
     now = timezone.now()
-    queued = []
-    for hours in settings.REMINDER_HOURS:
-        send_at = appointment.start - datetime.timedelta(hours=hours)
-        if send_at <= now:
-            continue  # too late for this one: the confirmation has just gone out
-        notification = queue_notification(
+    return [
+        Planned(
             kind=NotificationKind.REMINDER,
-            appointment=appointment,
-            recipient=_patient_user(appointment),
+            recipient_id=appointment.patient.user_id,
             occurrence=f"{_utc(appointment.start)}/{hours}h",
             send_at=send_at,
         )
-        if notification is not None:
-            queued.append(notification)
-    return queued
+        for hours in settings.REMINDER_HOURS
+        # too late for one in the past: the confirmation has just gone out
+        if (send_at := appointment.start - datetime.timedelta(hours=hours)) > now
+    ]
 
 
 def notify_booked(*, appointment: Appointment) -> None:
     """A booking, made directly or by confirming a hold: the confirmation and the reminders."""
-    queue_notification(
-        kind=NotificationKind.BOOKING_CONFIRMED, appointment=appointment, recipient=_patient_user(appointment)
-    )
-    schedule_reminders(appointment=appointment)
+    confirmation = Planned(kind=NotificationKind.BOOKING_CONFIRMED, recipient_id=appointment.patient.user_id)
+    queue_notifications(appointment_id=appointment.pk, planned=[confirmation, *_reminders(appointment)])
 
 
 def notify_cancelled(*, appointment: Appointment, previous_status: str) -> None:
     """A cancelled booking: its patient and its doctor hear of it. A released hold was never a booking."""
     if previous_status != AppointmentStatus.SCHEDULED:
         return
-    for recipient in (_patient_user(appointment), appointment.doctor.user):
-        queue_notification(kind=NotificationKind.BOOKING_CANCELLED, appointment=appointment, recipient=recipient)
+    planned = [
+        Planned(kind=NotificationKind.BOOKING_CANCELLED, recipient_id=recipient_id)
+        for recipient_id in (appointment.patient.user_id, appointment.doctor.user_id)
+    ]
+    queue_notifications(appointment_id=appointment.pk, planned=planned)
 
 
 def notify_rescheduled(*, appointment: Appointment) -> None:
     """A move: one notification per new start, and the reminders for it (the old ones are skipped)."""
-    queue_notification(
+    moved = Planned(
         kind=NotificationKind.BOOKING_RESCHEDULED,
-        appointment=appointment,
-        recipient=_patient_user(appointment),
+        recipient_id=appointment.patient.user_id,
         occurrence=_utc(appointment.start),
     )
-    schedule_reminders(appointment=appointment)
+    queue_notifications(appointment_id=appointment.pk, planned=[moved, *_reminders(appointment)])
 
 
 def _reminder_still_due(notification: Notification, appointment: Appointment) -> bool:

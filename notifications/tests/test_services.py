@@ -20,6 +20,7 @@ from doctors import signals as doctor_signals
 from doctors.tests.factories import SlotFactory
 from notifications import services
 from notifications.models import Notification, NotificationKind, NotificationStatus
+from notifications.tasks import send_notification
 from patients.tests.factories import PatientFactory
 from scheduler.exceptions import InvalidTransition, PermissionDenied
 
@@ -50,6 +51,25 @@ def test_a_booking_queues_its_confirmation_and_its_reminder_each_with_a_task():
     assert reminder.next_attempt_at == appointment.start - datetime.timedelta(hours=24)
     assert reminder.occurrence == f"{appointment.start.astimezone(datetime.UTC).isoformat()}/24h"
     assert all(tasks_for(n) == 1 for n in Notification.objects.all())
+
+
+@pytest.mark.postgres
+def test_the_task_rows_written_with_the_notifications_are_those_enqueue_writes():
+    """PostgreSQL writes the notifications and their tasks in one statement, bypassing ``enqueue()``: its
+    rows must be the library's own, column by column (an upgrade of django-tasks-db that changes them
+    fails here), and read back as the task that sends the notification."""
+    book()
+    confirmation = Notification.objects.get(kind=K.BOOKING_CONFIRMED)
+    written = DBTaskResult.objects.get(args_kwargs__kwargs__notification_id=confirmation.pk)
+    result = send_notification.using(run_after=confirmation.next_attempt_at).enqueue(notification_id=confirmation.pk)
+    reference = DBTaskResult.objects.get(pk=result.id)
+    columns = [f.attname for f in DBTaskResult._meta.concrete_fields if f.attname not in {"id", "enqueued_at"}]
+    assert {c: getattr(written, c) for c in columns} == {c: getattr(reference, c) for c in columns}
+    assert written.enqueued_at == confirmation.created_at
+    assert (written.task_result.task.func, written.task_result.kwargs) == (
+        send_notification.func,
+        {"notification_id": confirmation.pk},
+    )
 
 
 def test_reminder_hours_are_configurable_and_none_is_queued_for_the_past(settings):
