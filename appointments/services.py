@@ -23,7 +23,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
-from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from accounts.models import User
@@ -76,37 +75,42 @@ if TYPE_CHECKING:
 # appointment) do not wait for them, which would otherwise deadlock two commands.
 
 
-# The given slots and those of the patient's expired holds (appointment_hold_by_patient's predicate).
-EXPIRED_HOLDS_SLOTS = """
-    SELECT unnest(%s::bigint[])
-    UNION ALL
-    SELECT slot_id FROM appointments_appointment
-    WHERE patient_id = %s AND status = %s AND hold_expires_at <= %s
+# PostgreSQL: the slots locked in ascending id, each with only "is the doctor's account active" (one
+# column, not two joined rows): the given slots and those of the patient's expired holds
+# (appointment_hold_by_patient's predicate; none without a patient). One IN over a UNION, not
+# "id IN (…) OR id IN (subquery)": PostgreSQL plans that OR as a filter over every slot (0.4 s per
+# booking at 2 M slots), the UNION as two index lookups. Written out, as it is on the path of every
+# booking, hold and move: compiling it through the ORM cost 1.5 ms of a 11 ms booking (bench/README.md).
+LOCK_SLOTS = """
+    SELECT "doctors_slot".*, "accounts_user"."is_active" AS "doctor_is_active"
+    FROM "doctors_slot"
+    JOIN "doctors_doctor" ON "doctors_doctor"."id" = "doctors_slot"."doctor_id"
+    JOIN "accounts_user" ON "accounts_user"."id" = "doctors_doctor"."user_id"
+    WHERE "doctors_slot"."id" IN (
+        SELECT unnest(%s::bigint[])
+        UNION ALL
+        SELECT slot_id FROM appointments_appointment
+        WHERE patient_id = %s AND status = %s AND hold_expires_at <= %s
+    )
+    ORDER BY "doctors_slot"."id"
+    FOR NO KEY UPDATE OF "doctors_slot"
 """
 
 
 def _lock_slots(*slot_ids: int, expired_holds_of: int | None = None, now: datetime.datetime | None = None) -> SlotsById:
+    """Lock the slots, and with ``expired_holds_of`` those of that patient's expired holds, in ascending id
+    (one statement: the same order); those holds are ended (their slots freed) before an overlap
+    constraint trips on them. The patient's lock is held, so none can appear meanwhile."""
+    if connection.vendor == "postgresql":
+        params = [list(slot_ids), expired_holds_of, AppointmentStatus.PENDING.value, now]
+        return {slot.pk: slot for slot in Slot.objects.raw(LOCK_SLOTS, params)}  # type: ignore[misc]
     wanted = Q(pk__in=slot_ids)
     if expired_holds_of is not None:
-        # With the slots of the patient's own expired holds, in the same statement and so in the same
-        # ascending order: those holds are ended (their slots freed) before an overlap constraint trips
-        # on them. The patient's lock is held, so none can appear meanwhile (a small partial index).
-        # One IN over a UNION, not "id IN (…) OR id IN (subquery)": PostgreSQL plans that OR as a filter
-        # over every slot (0.4 s at 2 M slots, per booking), the UNION as two index lookups. Written out,
-        # as it is on every booking's path: compiling the same UNION through the ORM cost a millisecond.
-        if connection.vendor == "postgresql":
-            wanted = Q(
-                pk__in=RawSQL(  # noqa: S611 (a constant statement; values are parameters)
-                    EXPIRED_HOLDS_SLOTS, [list(slot_ids), expired_holds_of, AppointmentStatus.PENDING.value, now]
-                )
-            )
-        else:
-            holds = Appointment.objects.filter(
-                patient_id=expired_holds_of, status=AppointmentStatus.PENDING, hold_expires_at__lte=now
-            ).values("slot_id")
-            given = Slot.objects.filter(pk__in=slot_ids).order_by().values("pk")
-            wanted = Q(pk__in=given.union(holds.order_by(), all=True))
-    # Of the doctor only "is the account active" is needed: one column, not two joined rows.
+        holds = Appointment.objects.filter(
+            patient_id=expired_holds_of, status=AppointmentStatus.PENDING, hold_expires_at__lte=now
+        ).values("slot_id")
+        given = Slot.objects.filter(pk__in=slot_ids).order_by().values("pk")
+        wanted = Q(pk__in=given.union(holds.order_by(), all=True))
     slots = (
         Slot.objects.select_for_update(no_key=True, of=("self",))
         .annotate(doctor_is_active=F("doctor__user__is_active"))

@@ -22,6 +22,7 @@ import logging
 import smtplib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -85,7 +86,7 @@ def queue_notifications(*, appointment_id: int, planned: Sequence[Planned]) -> l
     now = timezone.now()
     adapt = connection.ops.adapt_datetimefield_value
 
-    def row(item: Planned) -> list[object]:
+    def row(item: Planned) -> list[Any]:
         when = adapt(item.send_at or now)
         return [
             item.kind,
