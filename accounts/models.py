@@ -195,6 +195,12 @@ class User(AbstractBaseUser, PermissionsMixin):
         return f"{self.first_name} {self.last_name}".strip()
 
     @property
+    def initials(self) -> str:
+        """ "J. D." for Jane Doe ("" without names): how a patient is named where the full name would say too
+        much (a doctor's emails and calendar feed)."""
+        return " ".join(f"{part[0].upper()}." for part in (self.first_name, self.last_name) if part)
+
+    @property
     def is_patient(self) -> bool:
         return self.role == Role.PATIENT
 

@@ -150,7 +150,8 @@ class Appointment(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"Appointment {self.pk} ({self.status}) {self.start:%Y-%m-%d %H:%M} UTC"
+        # In the current time zone: the clinic's on admin pages (their breadcrumbs and messages), else UTC.
+        return f"Appointment {self.pk} ({self.status}) {timezone.localtime(self.start):%Y-%m-%d %H:%M %Z}"
 
     def hold_expired(self, now: datetime.datetime | None = None) -> bool:
         """A pending appointment whose hold has run out: it is over, and reads ``cancelled``."""
@@ -241,3 +242,12 @@ class BookingPolicy(models.Model):
 
     def __str__(self) -> str:
         return "Booking policy"
+
+    def window_refusal(self, start: datetime.datetime, now: datetime.datetime) -> str | None:
+        """Why a patient may not book, hold or move into a visit starting at ``start`` (None: they may):
+        between the minimum notice and the horizon."""
+        if start < now + datetime.timedelta(minutes=self.min_notice_minutes):
+            return f"Booking policy min_notice_minutes: book at least {self.min_notice_minutes} minutes ahead."
+        if start > now + datetime.timedelta(days=self.booking_horizon_days):
+            return f"Booking policy booking_horizon_days: book at most {self.booking_horizon_days} days ahead."
+        return None

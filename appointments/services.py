@@ -199,12 +199,8 @@ def _check_bookable(slot: LockedSlot | None, now: datetime.datetime | None = Non
 
 def _check_booking_window(slot: Slot, policy: BookingPolicy, now: datetime.datetime) -> None:
     """A patient books, holds or moves into a slot between the policy's minimum notice and its horizon."""
-    notice = policy.min_notice_minutes
-    if slot.start < now + datetime.timedelta(minutes=notice):
-        raise PolicyViolation(f"Booking policy min_notice_minutes: book at least {notice} minutes ahead.")
-    horizon = policy.booking_horizon_days
-    if slot.start > now + datetime.timedelta(days=horizon):
-        raise PolicyViolation(f"Booking policy booking_horizon_days: book at most {horizon} days ahead.")
+    if (refusal := policy.window_refusal(slot.start, now)) is not None:
+        raise PolicyViolation(refusal)
 
 
 def _check_cutoff(appointment: Appointment, policy: BookingPolicy, now: datetime.datetime) -> None:

@@ -12,16 +12,11 @@ from appointments.models import Appointment, AppointmentStatus
 ICAL_STATUS = {AppointmentStatus.PENDING: "TENTATIVE", AppointmentStatus.CANCELLED: "CANCELLED"}
 
 
-def initials(user: User) -> str:
-    """ "J. D." for Jane Doe: how a doctor's feed names a patient (a calendar is often shared or synced)."""
-    letters = [part[0].upper() for part in (user.first_name, user.last_name) if part]
-    return " ".join(f"{letter}." for letter in letters) or "?"
-
-
 def _summary(appointment: Appointment, viewer: User) -> tuple[str, str]:
     doctor = appointment.doctor
     if viewer.is_doctor:
-        return f"Appointment: patient {initials(appointment.patient.user)}", doctor.department.name
+        # A calendar is often shared or synced: the patient by initials only.
+        return f"Appointment: patient {appointment.patient.user.initials or '?'}", doctor.department.name
     name = doctor.user.full_name or doctor.user.email
     return f"Appointment with Dr. {name} ({doctor.specialization.name})", doctor.department.name
 

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib.postgres.fields import RangeOperators
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
 from phonenumber_field.modelfields import PhoneNumberField
 
 from accounts.models import Role
@@ -135,4 +136,6 @@ class Slot(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.doctor_id} {self.start:%Y-%m-%d %H:%M}–{self.end:%H:%M} UTC ({self.status})"
+        # In the current time zone: the clinic's on admin pages (their breadcrumbs and messages), else UTC.
+        start, end = timezone.localtime(self.start), timezone.localtime(self.end)
+        return f"{self.doctor_id} {start:%Y-%m-%d %H:%M}–{end:%H:%M %Z} ({self.status})"

@@ -190,10 +190,6 @@ def _reminder_still_due(notification: Notification, appointment: Appointment) ->
     )
 
 
-def _initials(user: User) -> str:
-    return "".join(f"{part[0]}." for part in (user.first_name, user.last_name) if part) or "a patient"
-
-
 def _compose(notification: Notification, appointment: Appointment) -> EmailMultiAlternatives:
     """The email: date and time in the clinic's time zone, the doctor and the department; never the reason,
     a diagnosis or insurance details (none of them is in the context)."""
@@ -207,7 +203,7 @@ def _compose(notification: Notification, appointment: Appointment) -> EmailMulti
         "kind": notification.kind,
         "greeting_name": recipient.full_name or "",
         "to_doctor": to_doctor,
-        "patient_initials": _initials(appointment.patient.user) if to_doctor else "",
+        "patient_initials": (appointment.patient.user.initials or "a patient") if to_doctor else "",
         "when_short": f"{start:%a} {start.day} {start:%b %Y, %H:%M}",
         "when_long": f"{start:%A} {start.day} {start:%B %Y, %H:%M}–{end:%H:%M}",
         "time_zone": settings.CLINIC_TIME_ZONE,
@@ -238,7 +234,8 @@ def deliver_notification(*, notification_id: int) -> str:
     now = timezone.now()
     with transaction.atomic():
         notification = (
-            Notification.objects.select_for_update(skip_locked=True)
+            Notification.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("recipient")
             .filter(pk=notification_id, status=NotificationStatus.QUEUED, next_attempt_at__lte=now)
             .first()
         )
@@ -257,8 +254,6 @@ def deliver_notification(*, notification_id: int) -> str:
         notification.attempts += 1
         notification.next_attempt_at = now + datetime.timedelta(seconds=settings.NOTIFICATION_LEASE_SECONDS)
         notification.save(update_fields=["attempts", "next_attempt_at"])
-        recipient = User.objects.get(pk=notification.recipient_id)
-    notification.recipient = recipient
     try:
         _compose(notification, appointment).send()
     except Exception as exc:  # a mail server away, or any other fault: counted, retried, then failed

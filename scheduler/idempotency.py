@@ -9,16 +9,15 @@ stored: a failed request wrote nothing, so running it again is safe.
 
 The stored answer carries clinical text (a booking's reason), so it is encrypted like every other such
 column, and the request's fingerprint is a keyed hash (an unkeyed hash of a short reason could be
-found by guessing). Keys live for ``TTL``: an older one is treated as never used, and every newly
-stored key purges expired ones after its transaction commits, so no cron job is needed
-(``purge_idempotency_keys`` does the same by hand).
+found by guessing). Keys live for ``TTL``: an older one is treated as never used, and the worker's
+periodic job ``purge_idempotency_keys`` deletes expired ones (the management command of that name does
+the same by hand).
 """
 
 import datetime
 import hashlib
 import hmac
 import json
-import logging
 from collections.abc import Callable
 
 from django.conf import settings
@@ -33,8 +32,6 @@ MAX_KEY_LENGTH = 255
 # Retries come within minutes; a day covers a client that retries after an outage.
 TTL = datetime.timedelta(hours=24)
 PURGE_BATCH = 1000
-
-logger = logging.getLogger(__name__)
 
 
 class KeyReused(ApplicationError):
@@ -127,7 +124,6 @@ def run_idempotent(
             response_status=status,
             response_body=json.dumps(body),
         )
-        transaction.on_commit(_purge_after_write, robust=True)
     return status, body, False
 
 
@@ -167,10 +163,3 @@ def purge_expired(*, older_than: datetime.timedelta = TTL, limit: int = PURGE_BA
             [cutoff, limit],
         )
         return cursor.rowcount
-
-
-def _purge_after_write() -> None:
-    """Each stored key removes up to a batch of expired ones: the table stays at about a day of keys."""
-    purged = purge_expired()
-    if purged:
-        logger.info("Purged %d expired idempotency key(s).", purged)

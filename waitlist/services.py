@@ -177,12 +177,8 @@ def _offerable_slot(slot_id: int, now: datetime.datetime) -> Slot | None:
     slot = Slot.objects.filter(pk=slot_id, status=SlotStatus.FREE, doctor__user__is_active=True).first()
     if slot is None:
         return None
-    policy = get_booking_policy()
-    if slot.start < now + datetime.timedelta(minutes=policy.min_notice_minutes):
-        return None
-    if slot.start > now + datetime.timedelta(days=policy.booking_horizon_days):
-        return None
-    return slot
+    # The hold would refuse it too, but only after an entry was locked and tried: ask the policy first.
+    return None if get_booking_policy().window_refusal(slot.start, now) is not None else slot
 
 
 # What a try answers: the entry offered, "next" (that patient could not take it: try the next entry), or

@@ -2,9 +2,11 @@ import datetime
 
 import pytest
 from django.db import IntegrityError, connection
+from django.utils import timezone
 
 from appointments.models import Appointment, AppointmentStatus
 from appointments.tests.factories import AppointmentFactory
+from doctors.models import Slot
 from doctors.tests.factories import SlotFactory
 from scheduler.constraints import violated_constraint
 
@@ -53,3 +55,14 @@ def test_a_live_appointment_needs_a_slot():
             start=SlotFactory().start,
             end=SlotFactory().start + datetime.timedelta(hours=1),
         )
+
+
+def test_appointments_and_slots_read_in_the_current_time_zone():
+    """The admin's breadcrumbs and messages name a visit by its clinic time (admin pages run in it)."""
+    start = datetime.datetime(2027, 7, 1, 8, tzinfo=datetime.UTC)
+    slot = Slot(pk=5, doctor_id=3, start=start, end=start + datetime.timedelta(hours=1), status="free")
+    appointment = Appointment(pk=7, start=start, status="scheduled")
+    assert str(appointment) == "Appointment 7 (scheduled) 2027-07-01 08:00 UTC"
+    with timezone.override("Europe/Berlin"):
+        assert str(appointment) == "Appointment 7 (scheduled) 2027-07-01 10:00 CEST"
+        assert str(slot) == "3 2027-07-01 10:00–11:00 CEST (free)"

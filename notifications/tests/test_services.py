@@ -2,6 +2,7 @@
 itself, with real workers and SMTP, is test_worker.py)."""
 
 import datetime
+import re
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -101,6 +102,17 @@ def test_a_cancellation_tells_the_patient_and_the_doctor():
         appointment.patient.user.pk,
         appointment.doctor.user.pk,
     }
+
+
+def test_the_doctors_cancellation_email_names_the_patient_by_initials_only():
+    patient = PatientFactory(user__first_name="jane", user__last_name="Doe")
+    appointment = book(patient)
+    appointment_services.cancel_appointment(appointment=appointment, by=patient.user)
+    to_doctor = Notification.objects.get(kind=K.BOOKING_CANCELLED, recipient=appointment.doctor.user)
+    assert services.deliver_notification(notification_id=to_doctor.pk) == "sent"
+    [message] = mail.outbox
+    assert "the appointment with J. D. has been cancelled" in message.body
+    assert not re.search(r"\b(jane|doe)\b", message.body + message.alternatives[0][0], re.IGNORECASE)
 
 
 def test_each_move_gets_its_notification_and_new_reminders():

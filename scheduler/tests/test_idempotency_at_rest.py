@@ -1,4 +1,4 @@
-"""Stored Idempotency-Key answers: encrypted, keyed fingerprints, purged without a cron job."""
+"""Stored Idempotency-Key answers: encrypted, keyed fingerprints, purged by the worker."""
 
 import datetime
 import hashlib
@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
 from doctors.tests.factories import SlotFactory
-from scheduler import idempotency
+from scheduler import idempotency, periodic
 from scheduler.models import IdempotencyKey
 
 pytestmark = pytest.mark.django_db
@@ -64,13 +64,13 @@ def test_an_expired_key_is_used_afresh(patient_client):
     assert IdempotencyKey.objects.get(key="k-2").created_at > timezone.now() - datetime.timedelta(minutes=1)
 
 
-def test_storing_a_key_purges_expired_ones(patient_client, django_capture_on_commit_callbacks):
+def test_the_workers_periodic_job_purges_expired_keys(patient_client):
     someone = UserFactory()
     for key, hours in (("old", 30), ("recent", 2)):
         IdempotencyKey.objects.create(user=someone, key=key, fingerprint="f", response_status=201, response_body="{}")
         age(key, hours)
-    with django_capture_on_commit_callbacks(execute=True):
-        assert book(patient_client, SlotFactory(), "k-3").status_code == 201
+    assert book(patient_client, SlotFactory(), "k-3").status_code == 201
+    assert periodic.JOBS["purge_idempotency_keys"]() == 1
     assert sorted(IdempotencyKey.objects.values_list("key", flat=True)) == ["k-3", "recent"]
 
 
