@@ -86,10 +86,31 @@ def offer_slots(form: forms.Form, slots: list[Slot]) -> None:
     form.fields["slot"].widget.choices = [("", "---------"), *((s.pk, slot_label(s)) for s in slots)]
 
 
+def _is_bigint(value: object) -> bool:
+    return str(value).isdigit() and int(str(value)) <= MAX_ID
+
+
+class PatientField(forms.ModelChoiceField):
+    """A patient by id; an id beyond a bigint is an invalid choice before any query (SQLite cannot even
+    compare it, PostgreSQL needlessly would)."""
+
+    def to_python(self, value: object) -> object:
+        if value not in self.empty_values and not _is_bigint(value):
+            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+
+class PatientAutocomplete(AutocompleteSelect):
+    """Re-renders the submitted patient only if it can be one (an invalid form shows what was typed)."""
+
+    def optgroups(self, name: str, value: list[str], attr: dict | None = None) -> list:
+        return super().optgroups(name, [v for v in value if _is_bigint(v)], attr)
+
+
 class WalkInForm(forms.Form):
     BOOK, HOLD = "book", "hold"
 
-    patient = forms.ModelChoiceField(queryset=Patient.objects.select_related("user"))
+    patient = PatientField(queryset=Patient.objects.select_related("user"))
     slot = slot_field()
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=2000)
     mode = forms.ChoiceField(
@@ -101,7 +122,7 @@ class WalkInForm(forms.Form):
     def __init__(self, *args, admin_site, slots: list[Slot], **kwargs):
         super().__init__(*args, **kwargs)
         patient = self.fields["patient"]
-        patient.widget = AutocompleteSelect(Appointment._meta.get_field("patient"), admin_site)
+        patient.widget = PatientAutocomplete(Appointment._meta.get_field("patient"), admin_site)
         patient.widget.choices = patient.choices  # renders only the chosen patient; the rest come by search
         offer_slots(self, slots)
 
