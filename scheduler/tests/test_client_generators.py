@@ -51,9 +51,14 @@ def run(command: list, cwd: Path, **kwargs) -> str:
 
 
 @pytest.fixture(scope="module")
-def document(live_server, tmp_path_factory) -> Path:
+def document(live_server, tmp_path_factory, django_db_blocker) -> Path:
     """The live /api/schema/ as JSON, as a generator would download it."""
-    with urllib.request.urlopen(f"{live_server.url}/api/schema/?format=json", timeout=60) as answer:
+    # The server's thread opens the database for each request; on SQLite (``make test``) it shares this
+    # thread's connection, which pytest-django blocks outside a test's database access.
+    with (
+        django_db_blocker.unblock(),
+        urllib.request.urlopen(f"{live_server.url}/api/schema/?format=json", timeout=60) as answer,
+    ):
         body = json.load(answer)
     path = tmp_path_factory.mktemp("openapi") / "schema.json"
     path.write_text(json.dumps(body))
