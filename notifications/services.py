@@ -117,24 +117,6 @@ def queue_notifications(*, appointment_id: int, planned: Sequence[Planned]) -> l
         return created
 
 
-def queue_notification(
-    *,
-    kind: str,
-    appointment: Appointment,
-    recipient: User,
-    occurrence: str = "",
-    send_at: datetime.datetime | None = None,
-) -> Notification | None:
-    """One notification and its task (``queue_notifications``); None if it exists already."""
-    created = queue_notifications(
-        appointment_id=appointment.pk,
-        planned=[Planned(kind=kind, recipient_id=recipient.pk, occurrence=occurrence, send_at=send_at)],
-    )
-    if not created:
-        return None
-    return Notification.objects.get(pk=created[0])
-
-
 def _utc(moment: datetime.datetime) -> str:
     return moment.astimezone(datetime.UTC).isoformat()
 
@@ -181,6 +163,12 @@ def notify_rescheduled(*, appointment: Appointment) -> None:
         occurrence=_utc(appointment.start),
     )
     queue_notifications(appointment_id=appointment.pk, planned=[moved, *_reminders(appointment)])
+
+
+def notify_offered(*, appointment: Appointment) -> None:
+    """A waitlist offer: the hold made in the patient's name, to confirm before it runs out."""
+    offer = Planned(kind=NotificationKind.WAITLIST_OFFER, recipient_id=appointment.patient.user_id)
+    queue_notifications(appointment_id=appointment.pk, planned=[offer])
 
 
 def _reminder_still_due(notification: Notification, appointment: Appointment) -> bool:

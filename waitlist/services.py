@@ -30,7 +30,7 @@ from appointments.models import PATIENT_BUSY_STATUSES, Appointment, AppointmentS
 from appointments.selectors import get_booking_policy
 from appointments.services import cancel_appointment, hold_appointment
 from doctors.models import Doctor, Slot, SlotStatus, Specialization
-from notifications.services import queue_notification
+from notifications.services import notify_offered
 from patients.models import Patient
 from scheduler.constraints import violated_constraint
 from scheduler.exceptions import (
@@ -227,7 +227,7 @@ def _try_offer(slot_id: int, skipped: set[int]) -> WaitlistEntry | str | None:
         return None  # taken meanwhile, or no longer holdable by any patient
     entry.status, entry.appointment = EntryStatus.OFFERED, hold
     entry.save(update_fields=["status", "appointment", "updated_at"])
-    queue_notification(kind="waitlist_offer", appointment=hold, recipient=entry.patient.user)
+    notify_offered(appointment=hold)
     return entry
 
 

@@ -126,14 +126,19 @@ def test_each_move_gets_its_notification_and_new_reminders():
     assert Notification.objects.filter(kind=K.REMINDER).count() == 3
 
 
-def test_queue_notification_writes_once_per_occurrence_and_rolls_back_with_the_caller():
+def test_queue_notifications_writes_once_per_occurrence_and_rolls_back_with_the_caller():
     appointment = book()
     user = appointment.patient.user
-    assert services.queue_notification(kind=K.BOOKING_CONFIRMED, appointment=appointment, recipient=user) is None
-    first = services.queue_notification(kind=K.WAITLIST_OFFER, appointment=appointment, recipient=user, occurrence="1")
-    assert first is not None and first.pk and tasks_for(first) == 1
+
+    def queue(kind, occurrence=""):
+        planned = [services.Planned(kind=kind, recipient_id=user.pk, occurrence=occurrence)]
+        return services.queue_notifications(appointment_id=appointment.pk, planned=planned)
+
+    assert queue(K.BOOKING_CONFIRMED) == []
+    [first] = queue(K.WAITLIST_OFFER, "1")
+    assert tasks_for(Notification.objects.get(pk=first)) == 1
     with pytest.raises(RuntimeError), transaction.atomic():
-        services.queue_notification(kind=K.WAITLIST_OFFER, appointment=appointment, recipient=user, occurrence="2")
+        queue(K.WAITLIST_OFFER, "2")
         raise RuntimeError
     assert not Notification.objects.filter(occurrence="2").exists()
     assert DBTaskResult.objects.count() == 3  # confirmation, reminder, offer "1"
