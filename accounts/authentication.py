@@ -6,17 +6,7 @@ from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
 from accounts.models import User
-
-BIGINT_MAX = 2**63 - 1
-
-
-def _user_id(claim) -> int | None:
-    """The claim as a user id (an int, or the digits of one), or None: a malformed claim is a 401, not a 500."""
-    if isinstance(claim, bool):
-        return None
-    if isinstance(claim, str) and claim.isascii() and claim.isdecimal():
-        claim = int(claim)
-    return claim if isinstance(claim, int) and 0 < claim <= BIGINT_MAX else None
+from scheduler.ids import parse_id
 
 
 class JWTAuthentication(authentication.JWTAuthentication):
@@ -28,7 +18,8 @@ class JWTAuthentication(authentication.JWTAuthentication):
 
     def get_user(self, validated_token):
         # One query for the user and both profile ids, so /api/auth/me/ costs a single query.
-        user_id = _user_id(validated_token.get(api_settings.USER_ID_CLAIM))
+        # A malformed claim (not a positive bigint, or a bool) is a 401, not a 500.
+        user_id = parse_id(validated_token.get(api_settings.USER_ID_CLAIM))
         if user_id is None:
             raise InvalidToken("Token contained no recognizable user identification")
         # The profiles' encrypted fields are deferred: authentication needs only their ids, and every

@@ -25,11 +25,11 @@ from doctors.models import Doctor, Slot, SlotStatus
 from patients.models import Patient
 from scheduler.admin_forms import call_service
 from scheduler.admin_site import HistoryInline
-from scheduler.api import DATETIME_OUT_OF_RANGE, DATETIME_YEARS
+from scheduler.api import DATETIME_OUT_OF_RANGE, DATETIME_YEARS, ID_BOUNDS
 from scheduler.exceptions import ApplicationError
+from scheduler.ids import parse_id
 
 SLOTS_OFFERED = 200  # free slots listed on one page (a day of the clinic)
-MAX_ID = 2**63 - 1  # a bigint key: a larger number is refused by the form, not by the database
 
 
 class AppointmentEventInline(HistoryInline):
@@ -79,15 +79,11 @@ class SlotFinderForm(forms.Form):
 
 def slot_field() -> forms.IntegerField:
     # Any slot id is accepted: a slot taken or deleted since the page was shown gets the service's answer.
-    return forms.IntegerField(min_value=1, max_value=MAX_ID, widget=forms.Select, label="Free slot")
+    return forms.IntegerField(**ID_BOUNDS, widget=forms.Select, label="Free slot")
 
 
 def offer_slots(form: forms.Form, slots: list[Slot]) -> None:
     form.fields["slot"].widget.choices = [("", "---------"), *((s.pk, slot_label(s)) for s in slots)]
-
-
-def _is_bigint(value: object) -> bool:
-    return str(value).isdigit() and int(str(value)) <= MAX_ID
 
 
 class PatientField(forms.ModelChoiceField):
@@ -95,7 +91,7 @@ class PatientField(forms.ModelChoiceField):
     compare it, PostgreSQL needlessly would)."""
 
     def to_python(self, value: object) -> object:
-        if value not in self.empty_values and not _is_bigint(value):
+        if value not in self.empty_values and parse_id(value) is None:
             raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
         return super().to_python(value)
 
@@ -104,7 +100,7 @@ class PatientAutocomplete(AutocompleteSelect):
     """Re-renders the submitted patient only if it can be one (an invalid form shows what was typed)."""
 
     def optgroups(self, name: str, value: list[str], attr: dict | None = None) -> list:
-        return super().optgroups(name, [v for v in value if _is_bigint(v)], attr)
+        return super().optgroups(name, [v for v in value if parse_id(v) is not None], attr)
 
 
 class WalkInForm(forms.Form):

@@ -15,6 +15,7 @@ from django.utils.dateparse import parse_datetime
 
 from fhir.api import invalid
 from scheduler.api import check_aware
+from scheduler.ids import parse_id
 from scheduler.pagination import MAX_OFFSET
 
 DEFAULT_COUNT = 20
@@ -134,9 +135,9 @@ def reference_id(name: str, raw: str | None, resource_type: str) -> int | None:
 
 
 def positive_id(name: str, raw: str) -> int:
-    if not raw.isascii() or not raw.isdecimal() or not 0 < int(raw) <= 2**63 - 1:
+    if (value := parse_id(raw)) is None:
         raise invalid(name, "Give the id of an existing resource.")
-    return int(raw)
+    return value
 
 
 def token_code(name: str, raw: str | None, system: str) -> str | None:

@@ -17,6 +17,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from scheduler import db_unavailable, metrics
 from scheduler.exceptions import ApplicationError
+from scheduler.ids import BIGINT_MAX
 from scheduler.throttles import AddressRateThrottle
 
 logger = logging.getLogger(__name__)
@@ -132,7 +133,7 @@ DATETIME_OUT_OF_RANGE = "Enter a datetime between the years 1900 and 8999."
 
 # Ids in bodies and query strings: positive and within PostgreSQL's bigint, so a huge number is a 400,
 # not a database error.
-ID_BOUNDS = {"min_value": 1, "max_value": 2**63 - 1}
+ID_BOUNDS = {"min_value": 1, "max_value": BIGINT_MAX}
 
 
 def check_aware(parsed: datetime.datetime) -> datetime.datetime:
