@@ -120,16 +120,19 @@ def _lock_slots(*slot_ids: int, expired_holds_of: int | None = None, now: dateti
     return {slot.pk: slot for slot in slots}
 
 
-def _end_expired_holds(slots: SlotsById, now: datetime.datetime) -> None:
+def _end_expired_holds(slots: SlotsById) -> None:
     """End the expired holds on these locked slots: a hold past its time is over for whoever comes next.
 
     Decided under the slot's lock, which a confirm of that hold also takes before the appointment's:
     the hold is either confirmed first (the slot reads booked) or ended here, never both. Ending only
-    gives up (the slot, an overlap), so it needs no lock of the hold's patient.
+    gives up (the slot, an overlap), so it needs no lock of the hold's patient. Decided at the time the
+    lock is held, not when the command began: a confirm that found the hold expired while we waited for
+    the lock must not leave us seeing it still running.
     """
     held = [pk for pk, slot in slots.items() if pk is not None and slot.status == SlotStatus.HELD]
     if not held:
         return
+    now = timezone.now()
     holds = Appointment.objects.select_for_update(no_key=True, of=("self",)).filter(
         slot_id__in=held, status=AppointmentStatus.PENDING, hold_expires_at__lte=now
     )
@@ -180,7 +183,7 @@ def _lock_for_change(
         slots = _lock_slots(*wanted)
     else:
         slots = _lock_slots(*wanted, expired_holds_of=appointment.patient_id, now=now)
-        _end_expired_holds(slots, now)
+        _end_expired_holds(slots)
     return _lock_appointment(appointment.pk), slots
 
 
@@ -275,7 +278,7 @@ def _take_slot(*, patient: Patient, slot_id: int, reason: str, by: User, hold: b
     policy = get_booking_policy() if hold or by.is_patient else None  # read before taking any lock
     lock_patient(patient.pk)
     slots = _lock_slots(slot_id, expired_holds_of=patient.pk, now=now)
-    _end_expired_holds(slots, now)
+    _end_expired_holds(slots)
     slot = _check_bookable(slots.get(slot_id), now)
     if policy is not None and by.is_patient:
         _check_booking_window(slot, policy, now)
